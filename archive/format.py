@@ -1,0 +1,68 @@
+"""Records stored in ``issue.json`` (archive format version 1)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FORMAT_VERSION = 1
+
+# Where a metadata value came from, recorded per field in ``IssueRecord.provenance``.
+PROVENANCE_VALUES = ("manifest", "masthead", "filename")
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """One page: how its text was obtained and the raster its hOCR coordinates refer to."""
+
+    n: int
+    method: str  # "ocr" or "text-layer"
+    confidence: float | None  # mean word confidence 0..100 (OCR only)
+    words: int
+    width: int  # pixel size of the raster the hOCR boxes refer to
+    height: int
+    dpi: int
+    ocr_engine: str | None = None  # e.g. "tesseract 5.3.0"
+    ocr_model: str | None = None  # e.g. "vie"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PageRecord:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    """One bulletin issue in the archive; ``id`` is derived from the source's sha256."""
+
+    id: str
+    number: int | None
+    date: str | None  # ISO 8601, "2019-05" or "2019-05-15"
+    title: str | None
+    source: str  # the original file or folder name
+    source_kind: str  # "pdf", "images" or "tiff"
+    source_sha256: str
+    provenance: dict[str, str]  # field -> one of PROVENANCE_VALUES
+    pages: list[PageRecord]
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    ingested_at: str = ""
+    format_version: int = FORMAT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IssueRecord:
+        values: dict[str, Any] = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        values["pages"] = [PageRecord.from_dict(p) for p in data.get("pages", [])]
+        return cls(**values)
+
+    def summary(self) -> dict[str, Any]:
+        """What ``bantin list --json`` prints for an issue."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "date": self.date,
+            "title": self.title,
+            "pages": len(self.pages),
+            "source": self.source,
+        }

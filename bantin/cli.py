@@ -1,0 +1,319 @@
+"""The ``bantin`` command: thin click commands over the pipeline, archive and index APIs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from archive import Archive, ArchiveError, IssueNotFound
+from index import IngestIndexer, QueryError, SearchResults, open_index, reindex
+from index.schema import ENGINES
+from index.search import SORTS
+from index.search import search as run_search
+from pipeline import ExitCode, MissingDependency, Status, ingest
+from pipeline.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_ARCHIVE = "./bantin-archive"
+
+
+def archive_option(func: F) -> F:
+    return click.option(
+        "--archive", "archive_root", type=click.Path(file_okay=False, path_type=Path),
+        envvar="BANTIN_ARCHIVE", default=DEFAULT_ARCHIVE, show_default=True,
+        help="Archive folder (or $BANTIN_ARCHIVE).",
+    )(func)
+
+
+def engine_option(func: F) -> F:
+    return click.option(
+        "--engine", type=click.Choice(ENGINES), default=None,
+        help="Search engine (default: the archive's setting, else tantivy).",
+    )(func)
+
+
+def _notify(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def fail(message: str, code: ExitCode) -> None:
+    click.echo(f"bantin: {message}", err=True)
+    sys.exit(int(code))
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn the library's errors into one line and an exit code, never a traceback."""
+    try:
+        yield
+    except MissingDependency as exc:
+        fail(str(exc), ExitCode.missing_dependency)
+    except IssueNotFound as exc:
+        fail(str(exc), ExitCode.not_found)
+    except ArchiveError as exc:
+        fail(str(exc), ExitCode.archive_error)
+    except InputError as exc:
+        fail(str(exc), ExitCode.bad_args)
+    except QueryError as exc:
+        fail(str(exc), ExitCode.bad_query)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group()
+@click.version_option(package_name="bantin")
+def main() -> None:
+    """bantin: a searchable archive of the bulletin Thông tin sinh hoạt chi bộ."""
+
+
+class _Bar:
+    """A progress bar on stderr (pages done/total, ETA), created once the total is known."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total == 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label="pages", show_eta=True, show_pos=True, file=sys.stderr
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@archive_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Pages OCR'd at once (default: CPU count).")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with columns file,number,date,title.")
+@click.option("--lang", default="vie", show_default=True, help="Tesseract language(s).")
+@click.option("--dpi", type=click.IntRange(72, 600), default=300, show_default=True,
+              help="Resolution PDF pages are rasterised at for OCR.")
+@click.option("--no-index", is_flag=True, help="Do not update the search index.")
+@engine_option
+@json_option
+def ingest_command(
+    paths: tuple[Path, ...], archive_root: Path, jobs: int | None, manifest: Path | None,
+    lang: str, dpi: int, no_index: bool, engine: str | None, as_json: bool,
+) -> None:
+    """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
+    bar = _Bar(enabled=not as_json and sys.stderr.isatty())
+    indexer = None if no_index else IngestIndexer(archive_root, engine, notify=_notify)
+    before = indexer.before_commit if indexer else None
+    after = indexer.after_commit if indexer else None
+    with handled():
+        try:
+            report = ingest(
+                list(paths), archive_root, jobs=jobs, manifest=manifest, lang=lang, dpi=dpi,
+                progress=bar, before_commit=before, after_commit=after,
+            )
+        finally:
+            bar.close()
+    if as_json:
+        echo_json({
+            "archive": str(archive_root),
+            "outcomes": [
+                {"path": str(o.path), "status": o.status.value, "issue": o.issue_id,
+                 "pages": o.pages, "message": o.message,
+                 "low_confidence_pages": list(o.low_confidence_pages)}
+                for o in report.outcomes
+            ],
+        })
+    else:
+        for o in report.outcomes:
+            if o.status is Status.failed:
+                click.echo(f"failed: {o.path}: {o.message}", err=True)
+            elif o.status is Status.present:
+                click.echo(f"present: {o.path} ({o.issue_id})")
+            else:
+                click.echo(f"added: {o.path} -> {o.issue_id} ({o.pages} pages)")
+            if o.low_confidence_pages:
+                pages = ", ".join(map(str, o.low_confidence_pages))
+                click.echo(f"  re-check: {o.issue_id} pages {pages} read badly (low OCR confidence)")
+        click.echo(
+            f"{len(report.with_status(Status.added))} added, "
+            f"{len(report.with_status(Status.present))} already present, "
+            f"{len(report.with_status(Status.failed))} failed"
+        )
+    sys.exit(int(ExitCode.ok if report.ok else ExitCode.input_failed))
+
+
+@main.command("list")
+@archive_option
+@json_option
+def list_command(archive_root: Path, as_json: bool) -> None:
+    """List the archive's issues by date."""
+    with handled():
+        records = Archive.open(archive_root).issues()
+    if as_json:
+        echo_json([r.summary() for r in records])
+        return
+    for r in records:
+        number = f"Số {r.number}" if r.number is not None else "Số ?"
+        click.echo(f"{r.id}  {r.date or '????-??':10}  {number:8}  {len(r.pages):3} pages  {r.source}")
+
+
+@main.command("show")
+@click.argument("issue_id")
+@archive_option
+@click.option("--page", "page_number", type=click.IntRange(min=1), help="Only this page.")
+@json_option
+def show_command(issue_id: str, archive_root: Path, page_number: int | None, as_json: bool) -> None:
+    """Show an issue's metadata and text (an id prefix is enough)."""
+    with handled():
+        archive = Archive.open(archive_root)
+        record = archive.load_issue(archive.resolve_id(issue_id))
+        pages = [p for p in record.pages if page_number in (None, p.n)]
+        if not pages:
+            raise IssueNotFound(f"issue {record.id} has no page {page_number}")
+        texts = {p.n: archive.page_text(record.id, p.n) for p in pages}
+    if as_json:
+        echo_json({
+            "id": record.id, "number": record.number, "date": record.date, "title": record.title,
+            "source": record.source,
+            "pages": [{"n": p.n, "text": texts[p.n], "confidence": p.confidence, "method": p.method}
+                      for p in pages],
+        })
+        return
+    click.echo(f"{record.id}  Số {record.number if record.number is not None else '?'}  "
+               f"{record.date or 'date unknown'}  {record.title or ''}  ({record.source})")
+    for p in pages:
+        confidence = f", confidence {p.confidence:.0f}" if p.confidence is not None else ""
+        click.secho(f"\n--- page {p.n} ({p.method}{confidence}) ---", bold=True)
+        click.echo(texts[p.n])
+
+
+@main.command("verify")
+@archive_option
+def verify_command(archive_root: Path) -> None:
+    """Check every archived file against its recorded sha256 (fixity)."""
+    with handled():
+        archive = Archive.open(archive_root)
+        problems = [p for issue_id in archive.issue_ids() for p in archive.verify(issue_id)]
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(archive.issue_ids())} issues checked, {len(problems)} problems")
+    sys.exit(int(ExitCode.input_failed if problems else ExitCode.ok))
+
+
+
+def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?", value):
+        raise click.BadParameter("use YYYY, YYYY-MM or YYYY-MM-DD")
+    return value
+
+
+@main.command("search")
+@click.argument("query")
+@archive_option
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--year", type=click.IntRange(1900, 2100), help="Only issues of this year.")
+@click.option("--from", "date_from", callback=_check_date, help="From this date (2019-01).")
+@click.option("--to", "date_to", callback=_check_date, help="Up to this date (2020-06).")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@engine_option
+@json_option
+def search_command(
+    query: str, archive_root: Path, limit: int, year: int | None, date_from: str | None,
+    date_to: str | None, sort: str, engine: str | None, as_json: bool,
+) -> None:
+    """Full-text search; diacritics optional ("sinh hoat chi bo").
+
+    \b
+    "quoted phrase"   words adjacent, in order
+    a OR b            either word
+    -word             leave out pages with it
+    year:2019         only that year
+    """
+    with handled():
+        index = open_index(archive_root, engine, notify=_notify)
+        results = run_search(index, query, limit=limit, year=year, date_from=date_from,
+                             date_to=date_to, sort=sort)
+    if as_json:
+        echo_json(results.to_dict())
+    else:
+        print_results(results)
+
+
+def print_results(results: SearchResults) -> None:
+    click.echo(f"{results.total} pages match {results.query!r}"
+               + (" (with near matches)" if results.fuzzy else ""))
+    for rank, hit in enumerate(results.hits, start=1):
+        number = f"Số {hit.number}" if hit.number is not None else "Số ?"
+        click.secho(f"\n{rank}. {number}, {hit.date or 'date unknown'}, page {hit.page}"
+                    f"  [{hit.issue}]  score {hit.score:g}", fg="cyan")
+        click.echo("   " + highlighted(hit.snippet, hit.highlights))
+
+
+def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], click.style(text[start:end], bold=True, fg="yellow")]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@main.command("reindex")
+@archive_option
+@engine_option
+def reindex_command(archive_root: Path, engine: str | None) -> None:
+    """Rebuild the search index from the archive files alone."""
+    import time
+
+    started = time.perf_counter()
+    with handled():
+        pages = reindex(archive_root, engine, notify=_notify)
+    seconds = time.perf_counter() - started
+    click.echo(f"indexed {pages} pages in {seconds:.1f} s")
+
+
+@main.command("demo")
+@archive_option
+@click.option("--scans", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to render the sample scans (default: beside the archive).")
+def demo_command(archive_root: Path, scans: Path | None) -> None:
+    """Render sample bulletin scans, ingest them, and run a few searches."""
+    from bantin.samples import write_demo_scans
+
+    folder = scans or archive_root.parent / "demo-scans"
+    click.echo(f"rendering sample scans into {folder}")
+    paths = write_demo_scans(folder)
+    indexer = IngestIndexer(archive_root, notify=_notify)
+    with handled():
+        report = ingest(paths, archive_root, before_commit=indexer.before_commit,
+                        after_commit=indexer.after_commit)
+    for o in report.outcomes:
+        detail = f": {o.message}" if o.message else ""
+        click.echo(f"{o.status.value}: {o.path.name} ({o.issue_id}){detail}")
+    with handled():
+        index = open_index(archive_root)
+        for query in ("sinh hoat chi bo", "nong thon moi", "luu tru ho so dang vien", "khuyen hoc"):
+            click.secho(f"\n$ bantin search {query!r}", bold=True)
+            print_results(run_search(index, query, limit=3))
+    sys.exit(int(ExitCode.ok if report.ok else ExitCode.input_failed))

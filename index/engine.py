@@ -1,0 +1,95 @@
+"""The engine interface: what every search engine behind bantin must do.
+
+Engines receive text that is already analysed (space-separated tokens, one position
+each) and engine-neutral queries; ranking refinements and snippets are done above
+them, identically for every engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# Indexed fields (see index.schema for what each holds).
+EXACT = "exact"
+FOLD = "fold"
+WORDS = "words"
+WORDS_FOLD = "wfold"
+
+# One position of a phrase: the folded syllables accepted there (more than one after
+# edit-distance expansion).
+Position = tuple[str, ...]
+EnginePhrase = tuple[Position, ...]
+
+
+@dataclass(frozen=True)
+class PageDoc:
+    """One page as the index stores it."""
+
+    issue: str
+    page: int
+    number: int | None
+    date: str | None
+    date_key: int  # yyyymmdd, day 00 for month precision, 0 when unknown
+    text: str  # display text (stored, not indexed)
+    exact: str  # canonical syllables
+    words: str  # canonical words, compounds joined by "_"
+
+
+@dataclass(frozen=True)
+class Boost:
+    field: str
+    phrase: EnginePhrase
+    weight: float
+
+
+@dataclass(frozen=True)
+class EngineQuery:
+    must: list[list[EnginePhrase]]  # every group must match one of its phrases (fold field)
+    must_not: list[EnginePhrase] = field(default_factory=list)
+    boosts: list[Boost] = field(default_factory=list)
+    date_from: int | None = None  # inclusive date_key bounds
+    date_to: int | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    doc: PageDoc
+    score: float
+
+
+class Engine(Protocol):
+    name: str
+
+    def add(self, docs: Iterable[PageDoc]) -> int: ...
+
+    def delete_issue(self, issue: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def search(
+        self, query: EngineQuery, limit: int, by_date: bool = False
+    ) -> tuple[int, list[Candidate]]: ...
+
+    def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]: ...
+
+    def count(self) -> int: ...
+
+    def issues(self) -> set[str]: ...
+
+
+MAX_EXPANSIONS = 48  # plain phrases one phrase with alternatives may expand to
+
+
+def expand(phrase: EnginePhrase) -> list[tuple[str, ...]]:
+    """Plain phrases for a phrase with alternatives. The first alternative of a position is
+    what was typed; a phrase takes at most one other alternative (one word misread), so the
+    expansion grows with the alternatives, not their product."""
+    typed = tuple(position[0] for position in phrase)
+    combos = [typed]
+    for i, position in enumerate(phrase):
+        combos += [(*typed[:i], alt, *typed[i + 1 :]) for alt in position[1:]]
+    return combos[:MAX_EXPANSIONS]

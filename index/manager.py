@@ -1,0 +1,142 @@
+"""The derived search index of an archive: open, keep current, rebuild.
+
+``<archive>/index/settings.json`` records the engine in use and the schema and
+analyzer versions each engine's index was built with; a mismatch rebuilds that
+index from the archive files, with a message.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archive import Archive, ArchiveError, IssueRecord, StagedIssue
+from archive.fsutil import write_atomic
+from archive.store import page_name
+from index.analysis import ANALYZER_VERSION, PageAnalysis, analyze
+from index.engine import Engine, PageDoc
+from index.schema import DEFAULT_ENGINE, ENGINES, SCHEMA_VERSION, date_key
+
+SETTINGS_FILE = "settings.json"
+ANALYSIS_SUFFIX = ".analysis.json"
+
+Notify = Callable[[str], None]
+ProgressFn = Callable[[int, int], None]
+
+
+def make_engine(name: str, folder: Path) -> Engine:
+    if name == "tantivy":
+        from index.tantivy_engine import TantivyEngine
+
+        return TantivyEngine(folder)
+    if name == "whoosh":
+        from index.whoosh_engine import WhooshEngine
+
+        return WhooshEngine(folder)
+    raise ArchiveError(f"unknown search engine {name!r} (choose from {', '.join(ENGINES)})")
+
+
+def analyze_staged(staged: StagedIssue, record: IssueRecord) -> None:
+    """Ingest hook: store each page's analysis beside its text before the issue lands."""
+    for page in record.pages:
+        text = (staged.folder / page_name(page.n, ".txt")).read_text(encoding="utf-8")
+        staged.write_text(page_name(page.n, ANALYSIS_SUFFIX), analyze(text).to_json())
+
+
+@dataclass
+class SearchIndex:
+    archive: Archive
+    engine: Engine
+
+    @classmethod
+    def open(cls, archive: Archive, engine: str | None = None, notify: Notify | None = None) -> SearchIndex:
+        """Open (and if needed build or rebuild) the index of ``engine`` (default: the
+        archive's setting, else tantivy)."""
+        settings = _read_settings(archive)
+        name = engine or settings.get("engine") or DEFAULT_ENGINE
+        if name not in ENGINES:
+            raise ArchiveError(f"unknown search engine {name!r} (choose from {', '.join(ENGINES)})")
+        folder = archive.index_dir / name
+        built = settings.get("built", {}).get(name)
+        wanted = {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
+        stale = built is not None and built != wanted
+        if stale:
+            if notify:
+                notify(f"index: {name} index was built with {built}, now {wanted}: rebuilding")
+            shutil.rmtree(folder, ignore_errors=True)
+        index = cls(archive, make_engine(name, folder))
+        if built is None or stale:
+            if notify and archive.issue_ids():
+                notify(f"index: building the {name} index from {archive.root}")
+            index.rebuild()
+        if settings.get("engine") != name:
+            _write_settings(archive, {**_read_settings(archive), "engine": name})
+        return index
+
+    def _mark_built(self) -> None:
+        settings = _read_settings(self.archive)
+        built = dict(settings.get("built", {}))
+        built[self.engine.name] = {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
+        _write_settings(self.archive, {**settings, "built": built})
+
+    def page_analysis(self, issue_id: str, n: int, text: str) -> PageAnalysis:
+        """The stored analysis, or a fresh one (stored for next time) when missing or old."""
+        path = self.archive.page_file(issue_id, n, ANALYSIS_SUFFIX)
+        if path.is_file():
+            stored = PageAnalysis.from_json(path.read_text(encoding="utf-8"))
+            if stored.version == ANALYZER_VERSION:
+                return stored
+        fresh = analyze(text)
+        self.archive.write_page_file(issue_id, page_name(n, ANALYSIS_SUFFIX), fresh.to_json().encode())
+        return fresh
+
+    def docs(self, record: IssueRecord) -> Iterator[PageDoc]:
+        for page in record.pages:
+            text = self.archive.page_text(record.id, page.n)
+            analysis = self.page_analysis(record.id, page.n, text)
+            yield PageDoc(
+                issue=record.id, page=page.n, number=record.number, date=record.date,
+                date_key=date_key(record.date), text=text, exact=analysis.exact_text,
+                words=analysis.words_text,
+            )
+
+    def add_issue(self, record: IssueRecord) -> None:
+        """Index one landed issue (replacing it if it was indexed before) and commit."""
+        self.engine.delete_issue(record.id)
+        self.engine.add(self.docs(record))
+        self.engine.commit()
+
+    def rebuild(self, progress: ProgressFn | None = None) -> int:
+        """Rebuild from the archive files alone; returns the number of pages indexed."""
+        self.engine.clear()
+        ids = self.archive.issue_ids()
+        pages = 0
+        for done, issue_id in enumerate(ids, start=1):
+            pages += self.engine.add(self.docs(self.archive.load_issue(issue_id)))
+            if progress:
+                progress(done, len(ids))
+        self.engine.commit()
+        self._mark_built()
+        return pages
+
+    def missing_issues(self) -> list[str]:
+        """Issues in the archive but not in the index (after a crash between the two)."""
+        indexed = self.engine.issues()
+        return [i for i in self.archive.issue_ids() if i not in indexed]
+
+
+def _read_settings(archive: Archive) -> dict[str, Any]:
+    path = archive.index_dir / SETTINGS_FILE
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _write_settings(archive: Archive, settings: dict[str, Any]) -> None:
+    archive.index_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(archive.index_dir / SETTINGS_FILE, json.dumps(settings, indent=2).encode())

@@ -1,0 +1,120 @@
+"""Ranking refinement on the engine's candidates, the same for every engine.
+
+The engine finds the pages where every word matches (folded) and orders them by term
+statistics plus phrase boosts. Here the top candidates are re-ordered by, in turn:
+
+1. the query's words adjacent in the query's order (a phrase);
+2. how many neighbouring query words stand adjacent (compounds typed in another order);
+3. how close together all the words stand (a small window beats a scattered page);
+4. exact matches before edit-distance matches;
+5. exact diacritics (the phrase, then single syllables);
+6. whole-word (compound) matches;
+7. the engine's score (term statistics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.engine import Candidate
+from index.text import fold
+
+# Slack (extra tokens inside the smallest window holding every query word) -> closeness.
+_WINDOW_BUCKETS = ((0, 5), (3, 4), (10, 3), (30, 2), (100, 1))
+
+
+@dataclass(frozen=True)
+class RankQuery:
+    run: tuple[str, ...]  # canonical syllables in query order (plain words and phrases)
+    alternatives: tuple[frozenset[str], ...]  # folded forms accepted at each run position
+    exact: frozenset[str] = frozenset()  # every canonical syllable asked for, OR sides too
+
+
+@dataclass(frozen=True)
+class Features:
+    phrase: int
+    adjacent_pairs: int
+    closeness: int
+    strict: int
+    exact_phrase: int
+    exact_terms: int
+    word_matches: int
+    engine_score: float
+
+    def key(self) -> tuple[float, ...]:
+        return (self.phrase, self.adjacent_pairs, self.closeness, self.strict,
+                self.exact_phrase, self.exact_terms, self.word_matches, self.engine_score)
+
+    @property
+    def score(self) -> float:
+        """One number that orders hits as ``key`` does (for display and JSON)."""
+        value = 0
+        for feature, radix in ((self.phrase, 2), (self.adjacent_pairs, 10), (self.closeness, 6),
+                               (self.strict, 2), (self.exact_phrase, 2), (self.exact_terms, 10),
+                               (self.word_matches, 10)):
+            value = value * radix + min(feature, radix - 1)
+        return round(value + self.engine_score / (1.0 + self.engine_score), 4)
+
+
+def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
+    exact_tokens = candidate.doc.exact.split(" ")
+    folded_tokens = fold(candidate.doc.exact).split(" ")
+    wanted = frozenset().union(*query.alternatives) if query.alternatives else frozenset()
+    positions: list[list[int]] = [[] for _ in query.run]
+    for j, token in enumerate(folded_tokens):
+        if token in wanted:
+            for i, accepted in enumerate(query.alternatives):
+                if token in accepted:
+                    positions[i].append(j)
+    n = len(query.run)
+    sets = [set(p) for p in positions]
+    phrase_starts = [j for j in positions[0] if all(j + i in sets[i] for i in range(1, n))] if n else []
+    exact_phrase = any(
+        exact_tokens[j : j + n] == list(query.run) for j in phrase_starts
+    )
+    exact_terms = len(query.exact.intersection(exact_tokens))
+    pairs = sum(1 for i in range(n - 1) if any(j + 1 in sets[i + 1] for j in positions[i]))
+    words = set(fold(candidate.doc.words).split(" "))
+    folded_run = [fold(s) for s in query.run]
+    word_matches = sum(
+        1 for k in (2, 3, 4) for i in range(n - k + 1) if "_".join(folded_run[i : i + k]) in words
+    )
+    return Features(
+        phrase=int(bool(phrase_starts)), adjacent_pairs=pairs,
+        closeness=_closeness(positions), strict=int(strict), exact_phrase=int(exact_phrase),
+        exact_terms=exact_terms, word_matches=word_matches, engine_score=candidate.score,
+    )
+
+
+def _closeness(positions: list[list[int]]) -> int:
+    if not positions or any(not p for p in positions):
+        return 0
+    if len(positions) == 1:
+        return _WINDOW_BUCKETS[0][1]
+    slack = _min_window(positions) - len(positions)
+    for limit, bucket in _WINDOW_BUCKETS:
+        if slack <= limit:
+            return bucket
+    return 0
+
+
+def _min_window(positions: list[list[int]]) -> int:
+    """Length of the smallest span of tokens holding one position of every list."""
+    events = sorted((pos, i) for i, plist in enumerate(positions) for pos in plist)
+    need = len(positions)
+    counts = [0] * need
+    have = 0
+    best = len(events) + 10**9
+    left = 0
+    for pos, i in events:
+        counts[i] += 1
+        if counts[i] == 1:
+            have += 1
+        while have == need:
+            left_pos, left_i = events[left]
+            best = min(best, pos - left_pos + 1)
+            counts[left_i] -= 1
+            if counts[left_i] == 0:
+                have -= 1
+            left += 1
+    return best

@@ -1,0 +1,60 @@
+"""Snippets: about 300 characters of the page's display text around the best match,
+every matched word marked by [start, end) offsets into the snippet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.text import SYLLABLE, canonical, fold
+
+SNIPPET_CHARS = 300
+LEAD_CHARS = 60  # context kept before the first match
+
+
+@dataclass(frozen=True)
+class Snippet:
+    text: str
+    highlights: list[tuple[int, int]]
+
+
+def make_snippet(text: str, alternatives: list[frozenset[str]], width: int = SNIPPET_CHARS) -> Snippet:
+    """``alternatives``: folded forms accepted for each query syllable."""
+    terms: dict[str, set[int]] = {}
+    for i, accepted in enumerate(alternatives):
+        for form in accepted:
+            terms.setdefault(form, set()).add(i)
+    matches: list[tuple[int, int, frozenset[int]]] = []
+    for m in SYLLABLE.finditer(text):
+        which = terms.get(fold(canonical(m.group())))
+        if which:
+            matches.append((m.start(), m.end(), frozenset(which)))
+    start = _best_start(matches, width)
+    start = max(0, start - LEAD_CHARS) if matches else 0
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    body = text[start:end].replace("\n", " ")
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    offset = len(prefix) - start
+    highlights = [(s + offset, e + offset) for s, e, _ in matches if s >= start and e <= end]
+    return Snippet(prefix + body + suffix, highlights)
+
+
+def _best_start(matches: list[tuple[int, int, frozenset[int]]], width: int) -> int:
+    """Start of the window of ``width`` characters holding the most distinct query words."""
+    best, best_start = (-1, -1), 0
+    right = 0
+    for left, (start, _, _) in enumerate(matches):
+        right = max(right, left)
+        while right + 1 < len(matches) and matches[right + 1][1] - start <= width - LEAD_CHARS:
+            right += 1
+        window = matches[left : right + 1]
+        quality = (len(frozenset().union(*(m[2] for m in window))), len(window))
+        if quality > best:
+            best, best_start = quality, start
+    return best_start

@@ -1,0 +1,142 @@
+"""The design card's engine: Whoosh (whoosh-reloaded), pure Python. Same analysed tokens,
+same queries as tantivy; slower at scale (see bench/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from index.engine import (
+    EXACT,
+    FOLD,
+    WORDS,
+    WORDS_FOLD,
+    Candidate,
+    EnginePhrase,
+    EngineQuery,
+    PageDoc,
+    expand,
+)
+from index.text import fold
+
+
+def _schema() -> Schema:
+    tokens = SpaceSeparatedTokenizer()
+    return Schema(
+        issue=ID(stored=True),
+        page=NUMERIC(stored=True),
+        number=NUMERIC(stored=True),
+        date=ID(stored=True),
+        date_key=NUMERIC(stored=True, sortable=True),
+        text=STORED(),
+        **{
+            EXACT: TEXT(analyzer=tokens, phrase=True, stored=True),
+            FOLD: TEXT(analyzer=tokens, phrase=True),
+            WORDS: TEXT(analyzer=tokens, phrase=True, stored=True),
+            WORDS_FOLD: TEXT(analyzer=tokens, phrase=True),
+        },
+    )
+
+
+class WhooshEngine:
+    name = "whoosh"
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        if whoosh_index.exists_in(str(folder)):
+            self.index = whoosh_index.open_dir(str(folder))
+        else:
+            self.index = whoosh_index.create_in(str(folder), _schema())
+        self._writer: Any = None
+
+    @property
+    def writer(self) -> Any:
+        if self._writer is None:
+            self._writer = self.index.writer(limitmb=256)
+        return self._writer
+
+    def add(self, docs: Iterable[PageDoc]) -> int:
+        added = 0
+        for doc in docs:
+            fields: dict[str, Any] = {
+                "issue": doc.issue, "page": doc.page, "date_key": doc.date_key, "text": doc.text,
+                EXACT: doc.exact, FOLD: fold(doc.exact), WORDS: doc.words,
+                WORDS_FOLD: fold(doc.words),
+            }
+            if doc.number is not None:
+                fields["number"] = doc.number
+            if doc.date is not None:
+                fields["date"] = doc.date
+            self.writer.add_document(**fields)
+            added += 1
+        return added
+
+    def delete_issue(self, issue: str) -> None:
+        self.writer.delete_by_term("issue", issue)
+
+    def clear(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+        self.index = whoosh_index.create_in(str(self.folder), _schema())
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer = None
+
+    def count(self) -> int:
+        return int(self.index.doc_count())
+
+    def issues(self) -> set[str]:
+        with self.index.searcher() as searcher:
+            return {t.decode("utf-8") for t in searcher.lexicon("issue")}
+
+    def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]:
+        with self.index.searcher() as searcher:
+            return {term: int(searcher.doc_frequency(field_name, term)) for term in terms}
+
+    def _phrase(self, field_name: str, phrase: EnginePhrase) -> wq.Query:
+        options = [
+            wq.Term(field_name, words[0]) if len(words) == 1 else wq.Phrase(field_name, list(words))
+            for words in expand(phrase)
+        ]
+        return options[0] if len(options) == 1 else wq.Or(options)
+
+    def _query(self, query: EngineQuery) -> wq.Query:
+        must: list[wq.Query] = [wq.Or([self._phrase(FOLD, p) for p in g]) for g in query.must]
+        if query.date_from is not None or query.date_to is not None:
+            must.append(wq.NumericRange("date_key", query.date_from or 1, query.date_to))
+        required: wq.Query = wq.And(must)
+        if query.must_not:
+            required = wq.AndNot(required, wq.Or([self._phrase(FOLD, p) for p in query.must_not]))
+        if not query.boosts:
+            return required
+        boosts = [self._phrase(b.field, b.phrase).with_boost(b.weight) for b in query.boosts]
+        return wq.AndMaybe(required, wq.Or(boosts))
+
+    def search(self, query: EngineQuery, limit: int, by_date: bool = False) -> tuple[int, list[Candidate]]:
+        with self.index.searcher() as searcher:
+            if by_date:
+                results = searcher.search(self._query(query), limit=limit, sortedby="date_key", reverse=True)
+            else:
+                results = searcher.search(self._query(query), limit=limit)
+            candidates = [
+                Candidate(
+                    PageDoc(
+                        issue=hit["issue"], page=int(hit["page"]), number=hit.get("number"),
+                        date=hit.get("date"), date_key=int(hit.get("date_key") or 0),
+                        text=hit["text"], exact=hit[EXACT], words=hit[WORDS],
+                    ),
+                    float(hit.score or 0.0) if not by_date else 0.0,
+                )
+                for hit in results
+            ]
+            return len(results), candidates

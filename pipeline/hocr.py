@@ -1,0 +1,55 @@
+"""hOCR: word boxes and confidences, the coordinates hit boxes are drawn from."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from pipeline.textlayer import TextLayerPage
+
+_WCONF = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)")
+
+
+def word_confidences(hocr: str) -> list[int]:
+    return [int(c) for c in _WCONF.findall(hocr)]
+
+
+def mean_confidence(hocr: str) -> tuple[float | None, int]:
+    """Mean word confidence (0..100) and word count of a Tesseract hOCR page."""
+    confidences = word_confidences(hocr)
+    if not confidences:
+        return None, 0
+    return round(sum(confidences) / len(confidences), 1), len(confidences)
+
+
+def hocr_from_text_layer(page: TextLayerPage, dpi: int) -> str:
+    """An hOCR page for a text-layer page, in the pixels of its raster at ``dpi``."""
+    scale = dpi / 72.0
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> str:
+        return f"bbox {round(x0 * scale)} {round(y0 * scale)} {round(x1 * scale)} {round(y1 * scale)}"
+
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="vi" lang="vi">',
+        '<head><meta name="ocr-system" content="bantin text-layer"/>'
+        '<meta name="ocr-capabilities" content="ocr_page ocr_carea ocr_line ocrx_word"/></head>',
+        "<body>",
+        f"<div class='ocr_page' title='{box(0, 0, page.width, page.height)}'>",
+    ]
+    for block in page.blocks:
+        out.append("<div class='ocr_carea'>")
+        for line in block:
+            x0 = min(w[0] for w in line)
+            y0 = min(w[1] for w in line)
+            x1 = max(w[2] for w in line)
+            y1 = max(w[3] for w in line)
+            out.append(f"<span class='ocr_line' title='{box(x0, y0, x1, y1)}'>")
+            out.extend(
+                f"<span class='ocrx_word' title='{box(*w[:4])}'>{html.escape(w[4])}</span>"
+                for w in line
+            )
+            out.append("</span>")
+        out.append("</div>")
+    out += ["</div>", "</body>", "</html>"]
+    return "\n".join(out)

@@ -1,0 +1,71 @@
+"""OCR: one Tesseract run per page gives text, hOCR (word boxes, confidences) and a
+text-only PDF layer. A page is never OCR'd twice."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytesseract
+from pytesseract.pytesseract import TesseractError, run_tesseract
+
+from pipeline.errors import InputError, MissingDependency
+
+PAGE_TIMEOUT_S = 600  # a page that takes ten minutes is stuck, not slow
+
+
+@dataclass(frozen=True)
+class OcrOutput:
+    text: str
+    hocr: str
+    pdf: bytes  # one page, invisible text only, to lay over the page image
+
+
+@cache
+def tesseract_version() -> str:
+    try:
+        return f"tesseract {pytesseract.get_tesseract_version()}"
+    except pytesseract.TesseractNotFoundError:
+        raise MissingDependency("tesseract not found: install tesseract-ocr") from None
+
+
+def check_language(lang: str) -> None:
+    """Fail before the batch starts when the language model is missing."""
+    tesseract_version()
+    installed = set(pytesseract.get_languages(config=""))
+    missing = [code for code in lang.split("+") if code not in installed]
+    if missing:
+        raise MissingDependency(
+            f"tesseract language {'+'.join(missing)} not installed: "
+            f"install tesseract-ocr-{missing[0]}"
+        )
+
+
+def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path) -> OcrOutput:
+    """OCR a page image file (PGM/PPM, JPEG, PNG or TIFF) in one Tesseract run."""
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        raise MissingDependency("tesseract not found: install tesseract-ocr")
+    base = workdir / "ocr"
+    config = "-c textonly_pdf=1" + (f" --dpi {dpi}" if dpi else "")
+    try:
+        run_tesseract(
+            str(image), str(base), extension="txt hocr pdf", lang=lang, config=config,
+            timeout=PAGE_TIMEOUT_S,
+        )
+    except TesseractError as exc:
+        raise InputError(f"tesseract could not read the page ({_first_line(exc.message)})") from None
+    except RuntimeError as exc:  # pytesseract's timeout
+        raise InputError(f"tesseract timed out ({exc})") from None
+    return OcrOutput(
+        text=base.with_suffix(".txt").read_text(encoding="utf-8"),
+        hocr=base.with_suffix(".hocr").read_text(encoding="utf-8"),
+        pdf=base.with_suffix(".pdf").read_bytes(),
+    )
+
+
+def _first_line(message: str) -> str:
+    lines = [line for line in re.split(r"[\r\n]+", message or "") if line.strip()]
+    return lines[-1].strip() if lines else "unknown error"

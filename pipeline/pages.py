@@ -1,0 +1,147 @@
+"""Process one page: the unit of work a worker process (or, later, a Dask worker) runs.
+
+It reads its input and returns bytes; it writes nothing to the archive, so the
+archive has exactly one writer however many pages run at once.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import img2pdf
+from PIL import Image
+from pypdf import PdfReader, PdfWriter, Transformation
+
+from pipeline.cleanup import clean_text
+from pipeline.discover import SourceKind
+from pipeline.errors import InputError
+from pipeline.hocr import hocr_from_text_layer, mean_confidence
+from pipeline.ocr import ocr_image, tesseract_version
+from pipeline.probe import PageJob
+from pipeline.rasterise import (
+    image_size,
+    pdf_page_preview,
+    rasterise_pdf_page,
+    tiff_frame,
+    web_image,
+)
+
+OCR = "ocr"
+TEXT_LAYER = "text-layer"
+PREVIEW_DPI = 150  # resolution of the web image's coordinates for text-layer pages
+
+
+@dataclass(frozen=True)
+class PageResult:
+    n: int
+    method: str  # OCR or TEXT_LAYER
+    raw_text: str
+    text: str  # cleaned, NFC
+    hocr: str
+    image: bytes  # web-sized JPEG
+    pdf: bytes  # the page with a searchable text layer
+    confidence: float | None
+    words: int
+    width: int  # pixel size of the raster the hOCR refers to
+    height: int
+    dpi: int
+    ocr_engine: str | None
+
+
+def init_worker() -> None:
+    """Tesseract's OpenMP threads fight the process pool for cores: one thread per page."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def process_page(job: PageJob) -> PageResult:
+    if job.text_layer is not None:
+        return _text_layer_page(job)
+    with tempfile.TemporaryDirectory(prefix="bantin-page-") as tmp:
+        workdir = Path(tmp)
+        image = _raster(job, workdir)
+        width, height = image_size(image)
+        ocr = ocr_image(image, job.lang, job.dpi, workdir)
+        confidence, words = mean_confidence(ocr.hocr)
+        return PageResult(
+            n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(ocr.text), hocr=ocr.hocr,
+            image=web_image(image), pdf=_overlay(_page_pdf(job, image), ocr.pdf),
+            confidence=confidence, words=words, width=width, height=height, dpi=job.dpi,
+            ocr_engine=tesseract_version(),
+        )
+
+
+def _raster(job: PageJob, workdir: Path) -> Path:
+    if job.kind is SourceKind.pdf:
+        return rasterise_pdf_page(job.path, job.index, job.dpi, workdir)
+    if job.kind is SourceKind.tiff:
+        return tiff_frame(job.path, job.index, workdir)
+    _decode_check(job.path)
+    return job.path  # Tesseract reads JPEG, PNG and TIFF itself: no re-encoding
+
+
+def _decode_check(path: Path) -> None:
+    """Truncated or corrupt image data shows only when decoded."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Exception as exc:
+        raise InputError(f"{path.name}: corrupt or truncated image ({exc})") from None
+
+
+def _text_layer_page(job: PageJob) -> PageResult:
+    layer = job.text_layer
+    assert layer is not None
+    text = layer.text
+    return PageResult(
+        n=job.n, method=TEXT_LAYER, raw_text=text, text=clean_text(text),
+        hocr=hocr_from_text_layer(layer, PREVIEW_DPI), image=pdf_page_preview(job.path, job.index),
+        pdf=_source_pdf_page(job.path, job.index), confidence=None,
+        words=sum(len(line) for block in layer.blocks for line in block),
+        width=round(layer.width / 72 * PREVIEW_DPI), height=round(layer.height / 72 * PREVIEW_DPI),
+        dpi=PREVIEW_DPI, ocr_engine=None,
+    )
+
+
+def _source_pdf_page(pdf: Path, index: int) -> bytes:
+    writer = PdfWriter()
+    writer.add_page(PdfReader(pdf).pages[index])
+    return _pdf_bytes(writer)
+
+
+def _page_pdf(job: PageJob, raster: Path) -> bytes:
+    """The page's picture as a one-page PDF: the original PDF page, or the image embedded
+    without re-encoding where img2pdf can (JPEG, PNG, TIFF)."""
+    if job.kind is SourceKind.pdf:
+        return _source_pdf_page(job.path, job.index)
+    layout = img2pdf.get_fixed_dpi_layout_fun((job.dpi, job.dpi))
+    source = job.path if job.kind is SourceKind.images else raster
+    try:
+        return bytes(img2pdf.convert(str(source), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
+    except Exception:
+        # Alpha channels, odd TIFF modes and PPM frames: embed as JPEG instead.
+        with Image.open(source) as image, io.BytesIO() as out:
+            image.convert("L" if image.mode in ("1", "L", "LA") else "RGB").save(
+                out, "JPEG", quality=90
+            )
+            return bytes(img2pdf.convert(out.getvalue(), layout_fun=layout))
+
+
+def _overlay(page_pdf: bytes, text_pdf: bytes) -> bytes:
+    """Lay Tesseract's invisible text over the page picture, scaled to fit (OCRmyPDF's sandwich)."""
+    writer = PdfWriter(clone_from=io.BytesIO(page_pdf))
+    page = writer.pages[0]
+    text = PdfReader(io.BytesIO(text_pdf)).pages[0]
+    sx = float(page.mediabox.width) / float(text.mediabox.width)
+    sy = float(page.mediabox.height) / float(text.mediabox.height)
+    page.merge_transformed_page(text, Transformation().scale(sx, sy))
+    return _pdf_bytes(writer)
+
+
+def _pdf_bytes(writer: PdfWriter) -> bytes:
+    with io.BytesIO() as out:
+        writer.write(out)
+        return out.getvalue()

@@ -1,0 +1,102 @@
+"""Probe: check a source before any page is processed and plan its pages.
+
+Everything that can be known cheaply (encryption, page count, pixel size, a text
+layer) is found here, in the main process, so a broken input fails with a clear
+line before any OCR time is spent on it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from pipeline.discover import Source, SourceKind
+from pipeline.errors import InputError
+from pipeline.textlayer import TextLayerPage, read_text_layer
+
+# A0 at 300 dpi is 139 Mpx; anything larger is a broken header or a decompression bomb.
+MAX_PIXELS = 150_000_000
+POINTS_PER_INCH = 72
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """Everything a worker needs to process one page; picklable, so it can travel."""
+
+    n: int  # page number in the issue, from 1
+    kind: SourceKind
+    path: Path  # the PDF, the TIFF, or the page image
+    index: int  # page of the PDF or frame of the TIFF, from 0
+    dpi: int  # raster resolution for OCR (PDF pages), or the image's own
+    lang: str
+    text_layer: TextLayerPage | None = None
+
+
+def plan_pages(source: Source, dpi: int, lang: str) -> list[PageJob]:
+    if source.kind is SourceKind.pdf:
+        return _plan_pdf(source.path, dpi, lang)
+    if source.kind is SourceKind.tiff:
+        _, _, frames, image_dpi = _image_info(source.path)
+        return [
+            PageJob(n + 1, source.kind, source.path, n, image_dpi or dpi, lang)
+            for n in range(frames)
+        ]
+    jobs = []
+    for n, path in enumerate(source.files, start=1):
+        try:
+            _, _, _, image_dpi = _image_info(path)
+        except InputError as exc:
+            raise InputError(f"{path.name}: {exc}") from None
+        jobs.append(PageJob(n, source.kind, path, 0, image_dpi or dpi, lang))
+    return jobs
+
+
+def _image_info(path: Path) -> tuple[int, int, int, int | None]:
+    """Size, frame count and resolution from the header; decoding happens in the worker."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                frames = int(getattr(image, "n_frames", 1))
+                raw_dpi = image.info.get("dpi")
+    except Image.DecompressionBombError:
+        raise InputError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
+    except Exception as exc:
+        raise InputError(f"corrupt or unsupported image ({exc})") from None
+    if width * height > MAX_PIXELS:
+        raise InputError(f"image too large: {width}x{height} pixels (limit {MAX_PIXELS:,})")
+    if width < 16 or height < 16:
+        raise InputError(f"image too small to read: {width}x{height} pixels")
+    dpi = round(float(raw_dpi[0])) if raw_dpi and raw_dpi[0] else None
+    return width, height, frames, dpi if dpi and 50 <= dpi <= 1200 else None
+
+
+def _plan_pdf(path: Path, dpi: int, lang: str) -> list[PageJob]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(path, strict=False)
+            if reader.is_encrypted:
+                raise InputError("encrypted PDF (remove the password and ingest again)")
+            boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+    except InputError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputError(f"corrupt or truncated PDF ({exc})") from None
+    if not boxes:
+        raise InputError("PDF has no pages")
+    for n, (w, h) in enumerate(boxes, start=1):
+        pixels = (w / POINTS_PER_INCH * dpi) * (h / POINTS_PER_INCH * dpi)
+        if pixels > MAX_PIXELS or w <= 0 or h <= 0:
+            raise InputError(f"page {n} is {w:.0f}x{h:.0f} pt, too large to rasterise at {dpi} dpi")
+    layer = read_text_layer(path, len(boxes))
+    return [
+        PageJob(n + 1, SourceKind.pdf, path, n, dpi, lang, layer[n] if layer[n].usable else None)
+        for n in range(len(boxes))
+    ]

@@ -1,0 +1,76 @@
+"""Rasterise: one page at a time into an uncompressed grey image for Tesseract.
+
+PPM/PGM costs nothing to encode; PNG-encoding an A4 300 dpi page costs more than
+OCRing it, so no page is ever PNG-encoded here.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from pdf2image import convert_from_path
+from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
+from PIL import Image
+
+from pipeline.errors import InputError
+
+WEB_WIDTH = 1240  # A4 at 150 dpi: sharp on a phone, light on a slow link
+WEB_QUALITY = 80
+
+
+def rasterise_pdf_page(pdf: Path, index: int, dpi: int, folder: Path) -> Path:
+    """Page ``index`` (from 0) of ``pdf`` as a grey PGM file in ``folder``."""
+    try:
+        paths = convert_from_path(
+            pdf, dpi=dpi, first_page=index + 1, last_page=index + 1, fmt="ppm",
+            grayscale=True, output_folder=folder, paths_only=True, output_file="page",
+        )
+    except (PDFPageCountError, PDFSyntaxError) as exc:
+        raise InputError(f"page {index + 1} could not be rasterised ({exc})") from None
+    if not paths:
+        raise InputError(f"page {index + 1} could not be rasterised")
+    return Path(str(paths[0]))
+
+
+def pdf_page_preview(pdf: Path, index: int, width: int = WEB_WIDTH) -> bytes:
+    """A web-sized JPEG of a PDF page, rendered straight to JPEG by poppler."""
+    images = convert_from_path(
+        pdf, first_page=index + 1, last_page=index + 1, fmt="jpeg", size=(width, None),
+        jpegopt={"quality": WEB_QUALITY, "optimize": "n", "progressive": "n"},
+    )
+    if not images:
+        raise InputError(f"page {index + 1} could not be rendered")
+    with io.BytesIO() as out:
+        images[0].save(out, "JPEG", quality=WEB_QUALITY)
+        return out.getvalue()
+
+
+def tiff_frame(path: Path, index: int, folder: Path) -> Path:
+    """Frame ``index`` of a multi-page TIFF as an uncompressed PGM/PPM file."""
+    with Image.open(path) as image:
+        image.seek(index)
+        frame = image.convert("L" if image.mode in ("1", "L", "I;16", "I") else "RGB")
+    target = folder / f"frame-{index:04d}.ppm"
+    frame.save(target, "PPM")
+    return target
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def web_image(path: Path, width: int = WEB_WIDTH) -> bytes:
+    """A web-sized JPEG of a page image (reduced by an integer factor: fast, sharp)."""
+    with Image.open(path) as image:
+        if image.format == "JPEG":  # let libjpeg decode at a reduced scale
+            image.draft(image.mode, (width, image.height * width // max(1, image.width)))
+        image.load()
+        factor = image.width // width
+        small = image.reduce(factor) if factor > 1 else image
+        if small.mode not in ("L", "RGB"):
+            small = small.convert("RGB")
+        with io.BytesIO() as out:
+            small.save(out, "JPEG", quality=WEB_QUALITY)
+            return out.getvalue()
