@@ -46,7 +46,9 @@ class Boost:
 
 @dataclass(frozen=True)
 class EngineQuery:
-    must: list[list[EnginePhrase]]  # every group must match one of its phrases (fold field)
+    # Every group must match one of its options; an option is phrases that must all match
+    # (fold field). Without OR a group has one option of one phrase.
+    must: list[list[list[EnginePhrase]]]
     must_not: list[EnginePhrase] = field(default_factory=list)
     boosts: list[Boost] = field(default_factory=list)
     date_from: int | None = None  # inclusive date_key bounds

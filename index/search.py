@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from index.engine import EXACT, FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
 from index.manager import SearchIndex
-from index.query import ParsedQuery, Phrase, QueryError, parse
+from index.query import ParsedQuery, QueryError, parse
 from index.ranking import RankQuery, features
 from index.schema import bound_key
 from index.snippets import make_snippet
@@ -73,7 +73,10 @@ def build_query(
         ]
     boosts += [Boost(EXACT, ((s,),), 0.5) for s in dict.fromkeys(run)]
     return EngineQuery(
-        must=[[_phrase(p.syllables, alternatives) for p in r.options] for r in parsed.required],
+        must=[
+            [[_phrase(p.syllables, alternatives) for p in option] for option in r.options]
+            for r in parsed.required
+        ],
         must_not=[_phrase(p.syllables, {}) for p in parsed.excluded],
         boosts=boosts,
         date_from=date_from,
@@ -153,26 +156,29 @@ def search(
             total = max(total, fuzzy_total)
             candidates += [c for c in more if (c.doc.issue, c.doc.page) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
+    typed = [frozenset((fold(s),)) for s in parsed.all_syllables]
     rank_query = RankQuery(
         parsed.plain_run, tuple(accepted[s] for s in parsed.plain_run), frozenset(parsed.all_syllables)
     )
-    if not by_date:
-        scored = [
-            (features(rank_query, c, (c.doc.issue, c.doc.page) in strict_keys), c) for c in candidates
-        ]
-        if len(rank_query.run) > 1:
-            # A near match counts only where it joins the other words (a phrase or a
-            # compound); a misread word scattered over a page is noise.
-            kept = [fc for fc in scored if fc[0].strict or fc[0].phrase or fc[0].adjacent_pairs]
-            total -= len(scored) - len(kept)
-            scored = kept
-        scored.sort(key=lambda fc: fc[0].key(), reverse=True)
-        ranked = [(f.score, c) for f, c in scored[:limit]]
+    scored = [
+        (features(rank_query, c, (c.doc.issue, c.doc.page) in strict_keys), c) for c in candidates
+    ]
+    if len(rank_query.run) > 1:
+        # A near match counts only where it completes the typed phrase; a misread word
+        # scattered over a page is noise.
+        kept = [fc for fc in scored if fc[0].strict or fc[0].phrase]
+        total -= len(scored) - len(kept)
+        scored = kept
+    if by_date:
+        scored.sort(key=lambda fc: (fc[1].doc.date_key, fc[0].key()), reverse=True)
     else:
-        ranked = [(c.score, c) for c in candidates[:limit]]
+        scored.sort(key=lambda fc: fc[0].key(), reverse=True)
+    ranked = [(f.score, c) for f, c in scored[:limit]]
     hits = []
     for score, candidate in ranked:
-        snippet = make_snippet(candidate.doc.text, list(accepted.values()))
+        exact = (candidate.doc.issue, candidate.doc.page) in strict_keys
+        marks = typed if exact else list(accepted.values())  # near forms only on near hits
+        snippet = make_snippet(candidate.doc.text, marks)
         hits.append(Hit(
             issue=candidate.doc.issue, number=candidate.doc.number, date=candidate.doc.date,
             page=candidate.doc.page, score=score, snippet=snippet.text,
@@ -182,7 +188,10 @@ def search(
 
 
 def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, limit: int) -> bool:
-    """Exact terms found fewer pages than asked for, or none where the words stand together."""
+    """Exact terms found fewer pages than asked for, or none where the words stand together.
+    A query with OR names its alternatives itself: no near matches for it."""
+    if any(len(r.options) > 1 for r in parsed.required):
+        return False
     if total < limit:
         return True
     run = parsed.plain_run
@@ -192,4 +201,4 @@ def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, 
     return not any(f" {phrase} " in f" {fold(c.doc.exact)} " for c in candidates[:10])
 
 
-__all__ = ["Hit", "Phrase", "QueryError", "SearchResults", "search"]
+__all__ = ["Hit", "QueryError", "SearchResults", "search"]

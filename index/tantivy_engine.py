@@ -107,19 +107,26 @@ class TantivyEngine:
                 options.append(tantivy.Query.term_query(self.schema, field_name, words[0]))
             else:
                 options.append(tantivy.Query.phrase_query(self.schema, field_name, list(words)))
-        if len(options) == 1:
-            return options[0]
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in options])
+        return self._any(options)
+
+    @staticmethod
+    def _any(queries: list[tantivy.Query]) -> tantivy.Query:
+        if len(queries) == 1:
+            return queries[0]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+    def _all(self, field_name: str, phrases: list[EnginePhrase]) -> tantivy.Query:
+        if len(phrases) == 1:
+            return self._phrase(field_name, phrases[0])
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, self._phrase(field_name, p)) for p in phrases]
+        )
 
     def _query(self, query: EngineQuery) -> tantivy.Query:
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for group in query.must:
-            options = [self._phrase(FOLD, p) for p in group]
-            clauses.append((
-                tantivy.Occur.Must,
-                options[0] if len(options) == 1
-                else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in options]),
-            ))
+            options = [self._all(FOLD, option) for option in group]
+            clauses.append((tantivy.Occur.Must, self._any(options)))
         clauses += [(tantivy.Occur.MustNot, self._phrase(FOLD, p)) for p in query.must_not]
         clauses += [
             (tantivy.Occur.Should, tantivy.Query.boost_query(self._phrase(b.field, b.phrase), b.weight))

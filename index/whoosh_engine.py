@@ -111,7 +111,10 @@ class WhooshEngine:
         return options[0] if len(options) == 1 else wq.Or(options)
 
     def _query(self, query: EngineQuery) -> wq.Query:
-        must: list[wq.Query] = [wq.Or([self._phrase(FOLD, p) for p in g]) for g in query.must]
+        must: list[wq.Query] = [
+            wq.Or([wq.And([self._phrase(FOLD, p) for p in option]) for option in group])
+            for group in query.must
+        ]
         if query.date_from is not None or query.date_to is not None:
             must.append(wq.NumericRange("date_key", query.date_from or 1, query.date_to))
         required: wq.Query = wq.And(must)
