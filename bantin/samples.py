@@ -133,9 +133,10 @@ def render_issue(issue: SampleIssue, dpi: int = 150, noise: float = 0.0) -> list
 
 
 def save_image_pdf(pages: Sequence[Image.Image], path: Path, dpi: int = 150) -> Path:
-    """An image-only PDF, as a scanner makes: one JPEG per page, no text layer."""
-    rgb = [p.convert("RGB") for p in pages]
-    rgb[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=rgb[1:], quality=90)
+    """An image-only PDF, as a scanner makes: one JPEG per page (grey pages stay grey, as a
+    scanner's greyscale mode gives them), no text layer."""
+    scans = [p if p.mode in ("L", "RGB") else p.convert("RGB") for p in pages]
+    scans[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=scans[1:], quality=90)
     return path
 
 

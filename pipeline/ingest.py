@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-
 from archive import Archive, IssueRecord, PageRecord, StagedIssue
 from archive.fsutil import sha256_file, sha256_tree
 from archive.store import page_name
+from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
 from pipeline.discover import Source, SourceKind, discover
 from pipeline.errors import InputError
 from pipeline.metadata import Metadata, read_manifest, resolve
@@ -200,7 +199,10 @@ def _collect(archive: Archive, issue: _Pending, future: Future[PageResult], repo
     staged.write_text(page_name(result.n, ".raw.txt"), result.raw_text)
     staged.write_text(page_name(result.n, ".hocr"), result.hocr)
     staged.write(page_name(result.n, ".jpg"), result.image)
-    staged.write(page_name(result.n, ".pdf"), result.pdf)
+    if result.picture_pdf is not None:
+        staged.write(page_name(result.n, PICTURE), result.picture_pdf)
+    if result.layer_pdf is not None:
+        staged.write(page_name(result.n, LAYER), result.layer_pdf)
     if result.n == 1:
         issue.first_page_text = result.text
     issue.pages[result.n] = PageRecord(
@@ -230,7 +232,7 @@ def _land(
     staged = issue.staged
     assert staged is not None
     try:
-        _merge_pdf(staged, len(issue.jobs))
+        assemble_issue_pdf(issue.source, staged.folder, len(issue.jobs), staged.folder / "issue.pdf")
         staged.copy_source(issue.source.path)
         meta = resolve(issue.source.name, issue.first_page_text, manifest)
         record = IssueRecord(
@@ -253,17 +255,3 @@ def _land(
     )
     if after_commit:
         after_commit(archive, sealed)
-
-
-def _merge_pdf(staged: StagedIssue, pages: int) -> None:
-    """issue.pdf from the one-page PDFs, which are then dropped."""
-    writer = PdfWriter()
-    parts = [staged.folder / page_name(n, ".pdf") for n in range(1, pages + 1)]
-    for part in parts:
-        writer.add_page(PdfReader(part).pages[0])
-    with (staged.folder / "issue.pdf").open("wb") as out:
-        writer.write(out)
-        out.flush()
-        os.fsync(out.fileno())
-    for part in parts:
-        part.unlink()

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import img2pdf
 from PIL import Image
-from pypdf import PdfReader, PdfWriter, Transformation
 
 from pipeline.cleanup import clean_text
 from pipeline.discover import SourceKind
@@ -23,6 +22,7 @@ from pipeline.hocr import hocr_from_text_layer, mean_confidence
 from pipeline.ocr import ocr_image, tesseract_version
 from pipeline.probe import PageJob
 from pipeline.rasterise import (
+    embedded_jpeg,
     image_size,
     pdf_page_preview,
     rasterise_pdf_page,
@@ -43,7 +43,8 @@ class PageResult:
     text: str  # cleaned, NFC
     hocr: str
     image: bytes  # web-sized JPEG
-    pdf: bytes  # the page with a searchable text layer
+    picture_pdf: bytes | None  # the page picture as a PDF (image sources only)
+    layer_pdf: bytes | None  # Tesseract's invisible text for the page (OCR'd pages only)
     confidence: float | None
     words: int
     width: int  # pixel size of the raster the hOCR refers to
@@ -62,25 +63,28 @@ def process_page(job: PageJob) -> PageResult:
         return _text_layer_page(job)
     with tempfile.TemporaryDirectory(prefix="bantin-page-") as tmp:
         workdir = Path(tmp)
-        image = _raster(job, workdir)
+        image, dpi = _raster(job, workdir)
         width, height = image_size(image)
-        ocr = ocr_image(image, job.lang, job.dpi, workdir)
+        ocr = ocr_image(image, job.lang, dpi, workdir)
         confidence, words = mean_confidence(ocr.hocr)
         return PageResult(
             n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(ocr.text), hocr=ocr.hocr,
-            image=web_image(image), pdf=_overlay(_page_pdf(job, image), ocr.pdf),
-            confidence=confidence, words=words, width=width, height=height, dpi=job.dpi,
+            image=web_image(image), picture_pdf=_picture_pdf(job, image), layer_pdf=ocr.pdf,
+            confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=tesseract_version(),
         )
 
 
-def _raster(job: PageJob, workdir: Path) -> Path:
+def _raster(job: PageJob, workdir: Path) -> tuple[Path, int]:
+    """The image Tesseract reads, and its resolution."""
     if job.kind is SourceKind.pdf:
-        return rasterise_pdf_page(job.path, job.index, job.dpi, workdir)
+        return embedded_jpeg(job.path, job.index, workdir) or (
+            rasterise_pdf_page(job.path, job.index, job.dpi, workdir), job.dpi
+        )
     if job.kind is SourceKind.tiff:
-        return tiff_frame(job.path, job.index, workdir)
+        return tiff_frame(job.path, job.index, workdir), job.dpi
     _decode_check(job.path)
-    return job.path  # Tesseract reads JPEG, PNG and TIFF itself: no re-encoding
+    return job.path, job.dpi  # Tesseract reads JPEG, PNG and TIFF itself: no re-encoding
 
 
 def _decode_check(path: Path) -> None:
@@ -99,24 +103,18 @@ def _text_layer_page(job: PageJob) -> PageResult:
     return PageResult(
         n=job.n, method=TEXT_LAYER, raw_text=text, text=clean_text(text),
         hocr=hocr_from_text_layer(layer, PREVIEW_DPI), image=pdf_page_preview(job.path, job.index),
-        pdf=_source_pdf_page(job.path, job.index), confidence=None,
+        picture_pdf=None, layer_pdf=None, confidence=None,
         words=sum(len(line) for block in layer.blocks for line in block),
         width=round(layer.width / 72 * PREVIEW_DPI), height=round(layer.height / 72 * PREVIEW_DPI),
         dpi=PREVIEW_DPI, ocr_engine=None,
     )
 
 
-def _source_pdf_page(pdf: Path, index: int) -> bytes:
-    writer = PdfWriter()
-    writer.add_page(PdfReader(pdf).pages[index])
-    return _pdf_bytes(writer)
-
-
-def _page_pdf(job: PageJob, raster: Path) -> bytes:
-    """The page's picture as a one-page PDF: the original PDF page, or the image embedded
-    without re-encoding where img2pdf can (JPEG, PNG, TIFF)."""
+def _picture_pdf(job: PageJob, raster: Path) -> bytes | None:
+    """The page's picture as a one-page PDF, the image embedded without re-encoding where
+    img2pdf can (JPEG, PNG, TIFF). PDF sources keep their own pages (see assemble)."""
     if job.kind is SourceKind.pdf:
-        return _source_pdf_page(job.path, job.index)
+        return None
     layout = img2pdf.get_fixed_dpi_layout_fun((job.dpi, job.dpi))
     source = job.path if job.kind is SourceKind.images else raster
     try:
@@ -128,20 +126,3 @@ def _page_pdf(job: PageJob, raster: Path) -> bytes:
                 out, "JPEG", quality=90
             )
             return bytes(img2pdf.convert(out.getvalue(), layout_fun=layout))
-
-
-def _overlay(page_pdf: bytes, text_pdf: bytes) -> bytes:
-    """Lay Tesseract's invisible text over the page picture, scaled to fit (OCRmyPDF's sandwich)."""
-    writer = PdfWriter(clone_from=io.BytesIO(page_pdf))
-    page = writer.pages[0]
-    text = PdfReader(io.BytesIO(text_pdf)).pages[0]
-    sx = float(page.mediabox.width) / float(text.mediabox.width)
-    sy = float(page.mediabox.height) / float(text.mediabox.height)
-    page.merge_transformed_page(text, Transformation().scale(sx, sy))
-    return _pdf_bytes(writer)
-
-
-def _pdf_bytes(writer: PdfWriter) -> bytes:
-    with io.BytesIO() as out:
-        writer.write(out)
-        return out.getvalue()

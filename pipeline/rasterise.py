@@ -12,6 +12,7 @@ from pathlib import Path
 from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from PIL import Image
+from pypdf import PdfReader
 
 from pipeline.errors import InputError
 
@@ -31,6 +32,42 @@ def rasterise_pdf_page(pdf: Path, index: int, dpi: int, folder: Path) -> Path:
     if not paths:
         raise InputError(f"page {index + 1} could not be rasterised")
     return Path(str(paths[0]))
+
+
+def embedded_jpeg(pdf: Path, index: int, folder: Path) -> tuple[Path, int] | None:
+    """A scanner's page: one full-page JPEG and nothing else. Tesseract reads the JPEG as
+    it is, at its own resolution, and no render is needed. Returns (file, dpi) or None
+    when the page is anything else (it is then rendered by poppler)."""
+    try:
+        page = PdfReader(pdf).pages[index]
+        if int(page.get("/Rotate", 0) or 0) % 360:
+            return None
+        resources = page.get("/Resources")
+        resources = resources.get_object() if resources is not None else {}
+        if "/Font" in resources:
+            return None
+        xobjects = resources.get("/XObject")
+        images = [x.get_object() for x in (xobjects.get_object().values() if xobjects else [])]
+        if len(images) != 1 or images[0].get("/Subtype") != "/Image":
+            return None
+        image = images[0]
+        filters = image.get("/Filter")
+        filters = list(filters) if isinstance(filters, list) else [filters]
+        if (filters != ["/DCTDecode"] or image.get("/SMask") is not None
+                or image.get("/ColorSpace") not in ("/DeviceGray", "/DeviceRGB")):
+            return None
+        width, height = int(image["/Width"]), int(image["/Height"])
+        page_w, page_h = float(page.mediabox.width), float(page.mediabox.height)
+        if abs(width / height - page_w / page_h) > 0.01 * (page_w / page_h):
+            return None  # not drawn over the whole page
+        data = image.get_data()
+    except Exception:
+        return None  # anything unusual: let poppler render it
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    target = folder / "page.jpg"
+    target.write_bytes(data)
+    return target, round(width / (page_w / 72))
 
 
 def pdf_page_preview(pdf: Path, index: int, width: int = WEB_WIDTH) -> bytes:

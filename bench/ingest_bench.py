@@ -1,0 +1,87 @@
+"""Ingest throughput: a 10-page scanned PDF (300 dpi, rendered from corpus sentences)
+through the pipeline with --jobs 1 and 2, against bare tesseract on the same pages
+pre-rasterised, with the same parallelism."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+from bantin.samples import render_page, save_image_pdf
+from bench.corpus import ATTRIBUTION, pages_of, sentences
+from pipeline import ingest
+
+PAGES = 10
+DPI = 300
+REPEATS = 2
+
+
+def bare_tesseract(images: list[Path], out: Path, jobs: int) -> float:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(image: Path) -> None:
+        subprocess.run(
+            ["tesseract", str(image), str(out / image.stem), "-l", "vie", "--dpi", str(DPI), "txt"],
+            check=True, capture_output=True, env=env,
+        )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(one, images))
+    return time.perf_counter() - started
+
+
+def main() -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="bantin-bench-ingest-"))
+    pages = [
+        render_page(paras, dpi=DPI, noise=0.3, seed=n)
+        for n, paras in enumerate(pages_of(sentences()[:PAGES * 14], 14))
+    ][:PAGES]
+    results: dict[str, float] = {}
+    print(f"ingest benchmark: {PAGES}-page scanned PDF at {DPI} dpi ({ATTRIBUTION})")
+    for mode in ("L", "RGB"):  # greyscale scan, colour scan (same pages)
+        results |= run_mode(work, [p.convert(mode) for p in pages], mode)
+    return results
+
+
+def run_mode(work: Path, pages: list[Image.Image], mode: str) -> dict[str, float]:
+    name = {"L": "grey", "RGB": "colour"}[mode]
+    work = work / name
+    work.mkdir()
+    pdf = save_image_pdf(pages, work / "scan-10-pages.pdf", dpi=DPI)
+    raster = work / "raster"
+    raster.mkdir()
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", str(pdf), str(raster / "p")], check=True)
+    images = sorted(raster.glob("*.pgm"))
+    results: dict[str, float] = {}
+    print(f" {name} JPEG pages; baseline: tesseract -l vie txt on pdftoppm -gray PGM pages")
+    for jobs in (1, 2):
+        bare_times, our_times = [], []
+        for attempt in range(REPEATS):  # alternate the two; keep each one's best run
+            out = work / f"bare-{jobs}-{attempt}"
+            out.mkdir()
+            bare_times.append(bare_tesseract(images, out, jobs))
+            started = time.perf_counter()
+            report = ingest([pdf], work / f"archive-{jobs}-{attempt}", jobs=jobs)
+            our_times.append(time.perf_counter() - started)
+            assert report.ok, report.outcomes
+        bare, ours = min(bare_times), min(our_times)
+        results[f"{name}_jobs{jobs}_pages_per_s"] = PAGES / ours
+        results[f"{name}_jobs{jobs}_bare_pages_per_s"] = PAGES / bare
+        results[f"{name}_jobs{jobs}_ratio"] = ours / bare
+        print(
+            f"  --jobs {jobs}: bantin {PAGES / ours:.3f} pages/s ({ours:.1f} s), "
+            f"bare tesseract {PAGES / bare:.3f} pages/s ({bare:.1f} s), ratio {ours / bare:.3f} "
+            f"(goal <= 1.15; best of {REPEATS})"
+        )
+    return results
+
+
+if __name__ == "__main__":
+    main()

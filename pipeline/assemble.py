@@ -1,0 +1,50 @@
+"""Assemble: the issue's searchable PDF, its original pages with the OCR text laid over
+them invisibly (OCRmyPDF's "sandwich").
+
+For a PDF source the original file is the base, page for page, untouched but for the
+added text; for images, each page's picture PDF made by the worker. Done once per issue
+in the writer process, so no page PDF is written twice.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+
+from archive.store import page_name
+from pipeline.discover import Source, SourceKind
+
+PICTURE = ".page.pdf"  # a page picture as a one-page PDF (image sources)
+LAYER = ".layer.pdf"  # Tesseract's invisible text for one page (OCR'd pages)
+
+
+def assemble_issue_pdf(source: Source, folder: Path, pages: int, target: Path) -> None:
+    """Write ``target`` from the source and the per-page files in ``folder`` (then dropped)."""
+    if source.kind is SourceKind.pdf:
+        writer = PdfWriter(clone_from=source.path)
+    else:
+        writer = PdfWriter()
+        for n in range(1, pages + 1):
+            writer.add_page(PdfReader(folder / page_name(n, PICTURE)).pages[0])
+    for n, page in enumerate(writer.pages, start=1):
+        layer = folder / page_name(n, LAYER)
+        if layer.is_file():
+            _overlay(page, PdfReader(layer).pages[0])
+    with target.open("wb") as out:
+        writer.write(out)
+        out.flush()
+        os.fsync(out.fileno())
+    for n in range(1, pages + 1):
+        for suffix in (PICTURE, LAYER):
+            (folder / page_name(n, suffix)).unlink(missing_ok=True)
+
+
+def _overlay(page: PageObject, text: PageObject) -> None:
+    """Lay the text page over the picture, scaled to it (the raster's dpi may differ)."""
+    sx = float(page.mediabox.width) / float(text.mediabox.width)
+    sy = float(page.mediabox.height) / float(text.mediabox.height)
+    page.merge_transformed_page(
+        text, Transformation().scale(sx, sy).translate(float(page.mediabox.left), float(page.mediabox.bottom))
+    )
