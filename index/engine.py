@@ -8,8 +8,10 @@ them, identically for every engine.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
+
+from index.text import fold
 
 # Indexed fields (see index.schema for what each holds).
 EXACT = "exact"
@@ -35,6 +37,15 @@ class PageDoc:
     text: str  # display text (stored, not indexed)
     exact: str  # canonical syllables
     words: str  # canonical words, compounds joined by "_"
+    # The folded fields; stored too, so ranking reads them instead of folding each candidate.
+    fold: str = ""
+    wfold: str = ""
+
+    def folded(self) -> PageDoc:
+        """This doc with its folded fields filled in."""
+        if self.fold and self.wfold:
+            return self
+        return replace(self, fold=fold(self.exact), wfold=fold(self.words))
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,9 @@ class Features:
 
 
 def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
-    exact_tokens = candidate.doc.exact.split(" ")
-    folded_tokens = fold(candidate.doc.exact).split(" ")
+    doc = candidate.doc.folded()
+    exact_tokens = doc.exact.split(" ")
+    folded_tokens = doc.fold.split(" ")
     wanted = frozenset().union(*query.alternatives) if query.alternatives else frozenset()
     positions: list[list[int]] = [[] for _ in query.run]
     for j, token in enumerate(folded_tokens):
@@ -74,7 +75,7 @@ def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
     )
     exact_terms = len(query.exact.intersection(exact_tokens))
     pairs = sum(1 for i in range(n - 1) if any(j + 1 in sets[i + 1] for j in positions[i]))
-    words = set(fold(candidate.doc.words).split(" "))
+    words = set(doc.wfold.split(" "))
     folded_run = [fold(s) for s in query.run]
     word_matches = sum(
         1 for k in (2, 3, 4) for i in range(n - k + 1) if "_".join(folded_run[i : i + k]) in words

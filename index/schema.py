@@ -11,7 +11,7 @@ Per page, every engine stores:
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: fold and wfold stored
 ENGINES = ("tantivy", "whoosh")
 DEFAULT_ENGINE = "tantivy"
 

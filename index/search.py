@@ -198,7 +198,7 @@ def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, 
     if len(run) < 2:
         return False
     phrase = " ".join(fold(s) for s in run)
-    return not any(f" {phrase} " in f" {fold(c.doc.exact)} " for c in candidates[:10])
+    return not any(f" {phrase} " in f" {c.doc.folded().fold} " for c in candidates[:10])
 
 
 __all__ = ["Hit", "QueryError", "SearchResults", "search"]

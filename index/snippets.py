@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.text import SYLLABLE, canonical, fold
+from index.text import SYLLABLE, fold_syllable
 
 SNIPPET_CHARS = 300
 LEAD_CHARS = 60  # context kept before the first match
@@ -25,7 +25,7 @@ def make_snippet(text: str, alternatives: list[frozenset[str]], width: int = SNI
             terms.setdefault(form, set()).add(i)
     matches: list[tuple[int, int, frozenset[int]]] = []
     for m in SYLLABLE.finditer(text):
-        which = terms.get(fold(canonical(m.group())))
+        which = terms.get(fold_syllable(m.group()))
         if which:
             matches.append((m.start(), m.end(), frozenset(which)))
     start = _best_start(matches, width)

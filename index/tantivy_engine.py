@@ -19,7 +19,6 @@ from index.engine import (
     PageDoc,
     expand,
 )
-from index.text import fold
 
 TOKENIZER = "bantin_ws"  # tokens arrive analysed: split on spaces, nothing else
 HEAP_BYTES = 128 * 1024 * 1024
@@ -34,9 +33,9 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("date_key", stored=True, indexed=True, fast=True)
     builder.add_bytes_field("text", stored=True)
     builder.add_text_field(EXACT, stored=True, tokenizer_name=TOKENIZER)
-    builder.add_text_field(FOLD, stored=False, tokenizer_name=TOKENIZER)
+    builder.add_text_field(FOLD, stored=True, tokenizer_name=TOKENIZER)
     builder.add_text_field(WORDS, stored=True, tokenizer_name=TOKENIZER)
-    builder.add_text_field(WORDS_FOLD, stored=False, tokenizer_name=TOKENIZER)
+    builder.add_text_field(WORDS_FOLD, stored=True, tokenizer_name=TOKENIZER)
     return builder.build()
 
 
@@ -60,11 +59,11 @@ class TantivyEngine:
 
     def add(self, docs: Iterable[PageDoc]) -> int:
         added = 0
-        for doc in docs:
+        for doc in map(PageDoc.folded, docs):
             fields: dict[str, object] = {
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key,
-                "text": doc.text.encode("utf-8"), EXACT: doc.exact, FOLD: fold(doc.exact),
-                WORDS: doc.words, WORDS_FOLD: fold(doc.words),
+                "text": doc.text.encode("utf-8"), EXACT: doc.exact, FOLD: doc.fold,
+                WORDS: doc.words, WORDS_FOLD: doc.wfold,
             }
             if doc.number is not None:
                 fields["number"] = doc.number
@@ -160,8 +159,8 @@ def _page_doc(stored: tantivy.Document) -> PageDoc:
         number=int(values["number"]) if values["number"] is not None else None,
         date=values["date"], date_key=int(values["date_key"] or 0),
         text=bytes(values["text"]).decode("utf-8"), exact=str(values[EXACT]),
-        words=str(values[WORDS]),
+        words=str(values[WORDS]), fold=str(values[FOLD]), wfold=str(values[WORDS_FOLD]),
     )
 
 
-_STORED = ("issue", "page", "number", "date", "date_key", "text", EXACT, WORDS)
+_STORED = ("issue", "page", "number", "date", "date_key", "text", EXACT, WORDS, FOLD, WORDS_FOLD)

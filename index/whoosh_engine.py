@@ -23,7 +23,6 @@ from index.engine import (
     PageDoc,
     expand,
 )
-from index.text import fold
 
 
 def _schema() -> Schema:
@@ -37,9 +36,9 @@ def _schema() -> Schema:
         text=STORED(),
         **{
             EXACT: TEXT(analyzer=tokens, phrase=True, stored=True),
-            FOLD: TEXT(analyzer=tokens, phrase=True),
+            FOLD: TEXT(analyzer=tokens, phrase=True, stored=True),
             WORDS: TEXT(analyzer=tokens, phrase=True, stored=True),
-            WORDS_FOLD: TEXT(analyzer=tokens, phrase=True),
+            WORDS_FOLD: TEXT(analyzer=tokens, phrase=True, stored=True),
         },
     )
 
@@ -64,11 +63,10 @@ class WhooshEngine:
 
     def add(self, docs: Iterable[PageDoc]) -> int:
         added = 0
-        for doc in docs:
+        for doc in map(PageDoc.folded, docs):
             fields: dict[str, Any] = {
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key, "text": doc.text,
-                EXACT: doc.exact, FOLD: fold(doc.exact), WORDS: doc.words,
-                WORDS_FOLD: fold(doc.words),
+                EXACT: doc.exact, FOLD: doc.fold, WORDS: doc.words, WORDS_FOLD: doc.wfold,
             }
             if doc.number is not None:
                 fields["number"] = doc.number
@@ -136,7 +134,8 @@ class WhooshEngine:
                     PageDoc(
                         issue=hit["issue"], page=int(hit["page"]), number=hit.get("number"),
                         date=hit.get("date"), date_key=int(hit.get("date_key") or 0),
-                        text=hit["text"], exact=hit[EXACT], words=hit[WORDS],
+                        text=hit["text"], exact=hit[EXACT], words=hit[WORDS], fold=hit[FOLD],
+                        wfold=hit[WORDS_FOLD],
                     ),
                     float(hit.score or 0.0) if not by_date else 0.0,
                 )

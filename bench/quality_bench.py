@@ -1,0 +1,233 @@
+"""Known-item search quality.
+
+Scanned pages are rendered from corpus sentences and OCR'd by the pipeline; born-digital
+distractor pages are added. Each query is 2-3 words (as underthesea segments them) that
+occur on exactly one page, asked five ways. Reports recall@10 and MRR for bantin (tantivy
+and Whoosh) beside two baselines in the same run: a plain analyzer (lower-case, BM25) and
+a folding analyzer (lower-case + ASCII folding, BM25), both with tantivy's own tokenizers.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+from underthesea import word_tokenize
+
+from archive import Archive
+from bantin.samples import SampleIssue, render_page, save_image_pdf, save_text_pdf
+from bench.corpus import ATTRIBUTION, pages_of, sentences
+from index import IngestIndexer, SearchIndex, open_index, search
+from index.text import canonical, fold
+from pipeline import ingest
+
+SCANNED_PAGES = 120
+SCAN_SENTENCES = 12  # per scanned page
+DISTRACTOR_SENTENCES = 6  # per born-digital page
+PAGES_PER_ISSUE = 4
+SCAN_DPI = 200
+TONES = ("\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "")
+VARIANTS = ("as written", "no diacritics", "one wrong tone", "no diacritics, one letter off",
+            "two compounds, shuffled")
+
+PageKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Query:
+    truth: PageKey
+    variants: dict[str, str]
+
+
+def syllable_key(text: str) -> str:
+    return " " + " ".join(canonical(s) for s in re.findall(r"[^\W_]+", text)) + " "
+
+
+def wrong_tone(phrase: str, rng: random.Random) -> str:
+    syllables = phrase.split(" ")
+    i = rng.randrange(len(syllables))
+    nfd = unicodedata.normalize("NFD", syllables[i])
+    base = "".join(c for c in nfd if c not in TONES[:5])
+    current = next((c for c in nfd if c in TONES[:5]), "")
+    tone = rng.choice([t for t in TONES if t != current])
+    vowels = [k for k, c in enumerate(base) if c.lower() in "aeiouy"]
+    if not vowels:
+        return phrase
+    at = vowels[len(vowels) // 2] + 1
+    while at < len(base) and unicodedata.combining(base[at]):
+        at += 1
+    syllables[i] = unicodedata.normalize("NFC", base[:at] + tone + base[at:])
+    return " ".join(syllables)
+
+
+def letter_off(phrase: str, rng: random.Random) -> str:
+    syllables = fold(phrase).lower().split(" ")
+    choices = [i for i, s in enumerate(syllables) if len(s) >= 3]
+    i = rng.choice(choices or list(range(len(syllables))))
+    s = syllables[i]
+    k = rng.randrange(len(s))
+    syllables[i] = s[:k] + rng.choice([c for c in "abcdeghiklmnopqrstuvxy" if c != s[k]]) + s[k + 1 :]
+    return " ".join(syllables)
+
+
+def build(work: Path, rng: random.Random) -> tuple[Path, dict[PageKey, str], list[PageKey]]:
+    """Render, ingest; returns the archive, each page's ground-truth text, the scanned pages."""
+    lines = sentences()
+    rng.shuffle(lines)
+    scan_lines = lines[: SCANNED_PAGES * SCAN_SENTENCES]
+    rest = lines[len(scan_lines) :]
+    scans = work / "scans"
+    scans.mkdir()
+    truth_text: dict[tuple[str, int], str] = {}  # (file name, page) -> text
+    scanned_names: list[tuple[str, int]] = []
+    scan_pages = pages_of(scan_lines, SCAN_SENTENCES)
+    for start in range(0, len(scan_pages), PAGES_PER_ISSUE):
+        name = f"scan-{start // PAGES_PER_ISSUE:03d}-2019-{1 + start % 12:02d}.pdf"
+        chunk = scan_pages[start : start + PAGES_PER_ISSUE]
+        images = [render_page(p, dpi=SCAN_DPI, noise=0.3, seed=start + n) for n, p in enumerate(chunk)]
+        save_image_pdf(images, scans / name, dpi=SCAN_DPI)
+        for n, paragraphs in enumerate(chunk, start=1):
+            truth_text[(name, n)] = "\n".join(paragraphs)
+            scanned_names.append((name, n))
+    text_pages = pages_of(rest, DISTRACTOR_SENTENCES)
+    for start in range(0, len(text_pages), 10):
+        name = f"digital-{start // 10:03d}-2021-{1 + start % 12:02d}.pdf"
+        chunk = text_pages[start : start + 10]
+        save_text_pdf(SampleIssue(name, chunk), scans / name)
+        for n, paragraphs in enumerate(chunk, start=1):
+            truth_text[(name, n)] = "\n".join(paragraphs)
+    archive_root = work / "archive"
+    indexer = IngestIndexer(archive_root)
+    report = ingest([scans], archive_root, jobs=2, before_commit=indexer.before_commit,
+                    after_commit=indexer.after_commit)
+    assert report.ok, [o for o in report.outcomes if o.message]
+    ids = {r.source: r.id for r in Archive.open(archive_root).issues()}
+    by_key = {(ids[name], n): text for (name, n), text in truth_text.items()}
+    return archive_root, by_key, [(ids[name], n) for name, n in scanned_names]
+
+
+def make_queries(texts: dict[PageKey, str], scanned: list[PageKey], rng: random.Random) -> list[Query]:
+    keys = {page: syllable_key(text) for page, text in texts.items()}
+
+    def pages_with(*phrases: str) -> int:
+        return sum(1 for k in keys.values() if all(syllable_key(p) in k for p in phrases))
+
+    queries = []
+    for page in scanned:
+        words = [w for w in word_tokenize(texts[page].replace("\n", " "))
+                 if re.fullmatch(r"[^\W\d_]+( [^\W\d_]+)*", w)]
+        phrase = None
+        for _ in range(60):
+            n = rng.choice((2, 3))
+            start = rng.randrange(max(1, len(words) - n))
+            candidate = " ".join(words[start : start + n])
+            if 2 <= len(candidate.split()) <= 6 and pages_with(candidate) == 1:
+                phrase = candidate
+                break
+        paragraph = rng.choice(texts[page].split("\n"))
+        compounds = list(dict.fromkeys(w for w in word_tokenize(paragraph)
+                                       if " " in w and re.fullmatch(r"[^\W\d_ ]+( [^\W\d_]+)+", w)))
+        pair = None
+        for _ in range(60):
+            if len(compounds) < 2:
+                break
+            a, b = rng.sample(compounds, 2)
+            if pages_with(a, b) == 1 and syllable_key(f"{b} {a}") not in keys[page]:
+                pair = (a, b)
+                break
+        if phrase is None or pair is None:
+            continue
+        queries.append(Query(page, {
+            VARIANTS[0]: phrase,
+            VARIANTS[1]: fold(phrase).lower(),
+            VARIANTS[2]: wrong_tone(phrase, rng),
+            VARIANTS[3]: letter_off(phrase, rng),
+            VARIANTS[4]: fold(f"{pair[1]} {pair[0]}").lower(),
+        }))
+    return queries
+
+
+class Baseline:
+    """A bag-of-syllables BM25 index with tantivy's own analyzers (no Vietnamese analysis)."""
+
+    def __init__(self, archive: Archive, folding: bool) -> None:
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("key", stored=True, tokenizer_name="raw")
+        builder.add_text_field("body", tokenizer_name="baseline")
+        self.schema = builder.build()
+        self.index = tantivy.Index(self.schema)
+        analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase())
+        if folding:
+            analyzer = analyzer.filter(tantivy.Filter.ascii_fold())
+        self.index.register_tokenizer("baseline", analyzer.build())
+        writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+        for record in archive.issues():
+            for page in record.pages:
+                writer.add_document(tantivy.Document(
+                    key=f"{record.id}/{page.n}", body=archive.page_text(record.id, page.n)
+                ))
+        writer.commit()
+        self.index.reload()
+
+    def top10(self, query: str) -> list[PageKey]:
+        parsed = self.index.parse_query_lenient(query, ["body"])[0]
+        searcher = self.index.searcher()
+        hits = searcher.search(parsed, 10).hits
+        keys = [searcher.doc(a).get_first("key") for _, a in hits]
+        return [(k.split("/")[0], int(k.split("/")[1])) for k in keys]
+
+
+def evaluate(queries: list[Query], top10: Callable[[str], list[PageKey]]) -> dict[str, tuple[float, float]]:
+    scores = {}
+    for variant in VARIANTS:
+        found, reciprocal = 0, 0.0
+        for query in queries:
+            ranked = top10(query.variants[variant])
+            if query.truth in ranked:
+                found += 1
+                reciprocal += 1 / (ranked.index(query.truth) + 1)
+        scores[variant] = (found / len(queries), reciprocal / len(queries))
+    return scores
+
+
+def bantin_top10(index: SearchIndex) -> Callable[[str], list[PageKey]]:
+    def run(query: str) -> list[PageKey]:
+        return [(h.issue, h.page) for h in search(index, query, limit=10).hits]
+
+    return run
+
+
+def main(seed: int = 7) -> dict[str, dict[str, tuple[float, float]]]:
+    rng = random.Random(seed)
+    work = Path(tempfile.mkdtemp(prefix="bantin-bench-quality-"))
+    archive_root, texts, scanned = build(work, rng)
+    archive = Archive.open(archive_root)
+    pages = sum(len(r.pages) for r in archive.issues())
+    queries = make_queries(texts, scanned, rng)
+    print(f"quality benchmark: {len(scanned)} scanned pages OCR'd at {SCAN_DPI} dpi + "
+          f"{pages - len(scanned)} born-digital pages; {len(queries)} known-item queries ({ATTRIBUTION})")
+    systems = {
+        "bantin tantivy": bantin_top10(open_index(archive_root, "tantivy")),
+        "bantin whoosh": bantin_top10(open_index(archive_root, "whoosh")),
+        "baseline plain": Baseline(archive, folding=False).top10,
+        "baseline folding": Baseline(archive, folding=True).top10,
+    }
+    results = {name: evaluate(queries, run) for name, run in systems.items()}
+    width = max(len(v) for v in VARIANTS)
+    print(f"  {'query form':{width}}  " + "  ".join(f"{name:>22}" for name in systems))
+    for variant in VARIANTS:
+        cells = [f"R@10 {results[s][variant][0]:.3f} MRR {results[s][variant][1]:.3f}" for s in systems]
+        print(f"  {variant:{width}}  " + "  ".join(f"{c:>22}" for c in cells))
+    example = queries[0].variants
+    print("  example query forms: " + " | ".join(example[v] for v in VARIANTS))
+    return results
+
+
+if __name__ == "__main__":
+    main()
