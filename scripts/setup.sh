@@ -22,8 +22,12 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v -i warning || true
-.venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v -i warning || true
+log=.venv/setup-pip.log
+if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[dev]'; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup: pip install failed (log above)" >&2
+  exit 1
+fi
 .venv/bin/python -c "import bantin, tantivy, whoosh, underthesea, pytesseract" \
   || { echo "setup: the virtualenv is incomplete" >&2; exit 1; }
 echo "setup: ready ($(tesseract --version 2>&1 | head -n1), langs: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' '))"
