@@ -36,7 +36,7 @@ class SearchResults:
     query: str
     total: int
     hits: list[Hit] = field(default_factory=list)
-    fuzzy: bool = False  # edit-distance-1 matches were added
+    fuzzy: bool = False  # some hits are edit-distance-1 (near) matches
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -184,7 +184,8 @@ def search(
             page=candidate.doc.page, score=score, snippet=snippet.text,
             highlights=snippet.highlights,
         ))
-    return SearchResults(parsed.text, total, hits, fuzzy=bool(alternatives))
+    near = any((h.issue, h.page) not in strict_keys for h in hits)
+    return SearchResults(parsed.text, total, hits, fuzzy=near)
 
 
 def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, limit: int) -> bool:

@@ -100,3 +100,20 @@ def test_discover_sniffs_content_not_names(tmp_path: Path) -> None:
     found = discover([tmp_path / "really-a-png.pdf", tmp_path / "empty.tif", tmp_path / "missing.pdf"])
     assert [s.kind for s in found.sources] == [SourceKind.images]
     assert sorted(r.reason for r in found.rejected) == ["empty file (0 bytes)", "no such file or folder"]
+
+
+def test_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    from pipeline import ingest
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)  # 400 Mpx, grey
+    bomb = tmp_path / "trang-1.png"
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    report = ingest([tmp_path], tmp_path / "archive", jobs=1)
+    assert [o.status.value for o in report.outcomes] == ["failed"]
+    assert "too large" in report.outcomes[0].message and "trang-1.png" in report.outcomes[0].message

@@ -1,0 +1,23 @@
+"""python -m bench [ingest|quality|scale|all] — figures are printed; see README."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import ingest_bench, quality_bench, scale_bench
+
+
+def main(argv: list[str]) -> None:
+    which = argv[0] if argv else "all"
+    if which not in ("ingest", "quality", "scale", "all"):
+        raise SystemExit("usage: python -m bench [ingest|quality|scale|all]")
+    if which in ("ingest", "all"):
+        ingest_bench.main()
+    if which in ("quality", "all"):
+        quality_bench.main()
+    if which in ("scale", "all"):
+        scale_bench.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
