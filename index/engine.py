@@ -94,7 +94,7 @@ class Engine(Protocol):
     def issues(self) -> set[str]: ...
 
 
-MAX_EXPANSIONS = 48  # plain phrases one phrase with alternatives may expand to
+MAX_EXPANSIONS = 128  # plain phrases one phrase with alternatives may expand to
 
 
 def expand(phrase: EnginePhrase) -> list[tuple[str, ...]]:

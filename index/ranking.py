@@ -4,12 +4,13 @@ The engine finds the pages where every word matches (folded) and orders them by 
 statistics plus phrase boosts. Here the top candidates are re-ordered by, in turn:
 
 1. the query's words adjacent in the query's order (a phrase);
-2. how many neighbouring query words stand adjacent (compounds typed in another order);
-3. how close together all the words stand (a small window beats a scattered page);
-4. exact matches before edit-distance matches;
-5. exact diacritics (the phrase, then single syllables);
-6. whole-word (compound) matches;
-7. the engine's score (term statistics).
+2. exact matches before edit-distance (near) matches;
+3. the phrase with exact diacritics;
+4. neighbouring query words that form one word of the page (a compound, "chi_bộ");
+5. neighbouring query words that stand adjacent (compounds typed in another order);
+6. how close together all the words stand (a small window beats a scattered page);
+7. syllables with exact diacritics; longer compounds;
+8. the engine's score (term statistics).
 """
 
 from __future__ import annotations
@@ -33,25 +34,26 @@ class RankQuery:
 @dataclass(frozen=True)
 class Features:
     phrase: int
-    adjacent_pairs: int
-    closeness: int
     strict: int
     exact_phrase: int
+    word_pairs: int
+    adjacent_pairs: int
+    closeness: int
     exact_terms: int
     word_matches: int
     engine_score: float
 
     def key(self) -> tuple[float, ...]:
-        return (self.phrase, self.adjacent_pairs, self.closeness, self.strict,
-                self.exact_phrase, self.exact_terms, self.word_matches, self.engine_score)
+        return (self.phrase, self.strict, self.exact_phrase, self.word_pairs, self.adjacent_pairs,
+                self.closeness, self.exact_terms, self.word_matches, self.engine_score)
 
     @property
     def score(self) -> float:
         """One number that orders hits as ``key`` does (for display and JSON)."""
         value = 0
-        for feature, radix in ((self.phrase, 2), (self.adjacent_pairs, 10), (self.closeness, 6),
-                               (self.strict, 2), (self.exact_phrase, 2), (self.exact_terms, 10),
-                               (self.word_matches, 10)):
+        for feature, radix in ((self.phrase, 2), (self.strict, 2), (self.exact_phrase, 2),
+                               (self.word_pairs, 10), (self.adjacent_pairs, 10), (self.closeness, 6),
+                               (self.exact_terms, 10), (self.word_matches, 10)):
             value = value * radix + min(feature, radix - 1)
         return round(value + self.engine_score / (1.0 + self.engine_score), 4)
 
@@ -77,12 +79,13 @@ def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
     pairs = sum(1 for i in range(n - 1) if any(j + 1 in sets[i + 1] for j in positions[i]))
     words = set(doc.wfold.split(" "))
     folded_run = [fold(s) for s in query.run]
+    word_pairs = sum(1 for i in range(n - 1) if "_".join(folded_run[i : i + 2]) in words)
     word_matches = sum(
-        1 for k in (2, 3, 4) for i in range(n - k + 1) if "_".join(folded_run[i : i + k]) in words
+        1 for k in (3, 4) for i in range(n - k + 1) if "_".join(folded_run[i : i + k]) in words
     )
     return Features(
-        phrase=int(bool(phrase_starts)), adjacent_pairs=pairs,
-        closeness=_closeness(positions), strict=int(strict), exact_phrase=int(exact_phrase),
+        phrase=int(bool(phrase_starts)), strict=int(strict), exact_phrase=int(exact_phrase),
+        word_pairs=word_pairs, adjacent_pairs=pairs, closeness=_closeness(positions),
         exact_terms=exact_terms, word_matches=word_matches, engine_score=candidate.score,
     )
 

@@ -17,7 +17,7 @@ SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 MIN_POOL = 50  # candidates re-ranked for a relevance search
 FUZZY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-MAX_ALTERNATIVES = 8  # edit-distance-1 forms kept per syllable, most frequent first
+MAX_ALTERNATIVES = 24  # edit-distance-1 forms kept per syllable, most frequent first
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,9 @@ def search(
     if _finds_little(parsed, candidates, total, limit):
         alternatives = fuzzy_alternatives(index, parsed.all_syllables)
         if any(len(a) > 1 for a in alternatives.values()):
+            # near matches compete with many more pages: look deeper for the phrase
             fuzzy_total, more = index.engine.search(
-                build_query(parsed, alternatives, low, high), pool, by_date
+                build_query(parsed, alternatives, low, high), pool * 2, by_date
             )
             total = max(total, fuzzy_total)
             candidates += [c for c in more if (c.doc.issue, c.doc.page) not in strict_keys]
