@@ -149,7 +149,8 @@ def ingest_command(
             elif o.status is Status.present:
                 click.echo(f"present: {o.path} ({o.issue_id})")
             else:
-                click.echo(f"added: {o.path} -> {o.issue_id} ({o.pages} pages)")
+                note = f"; {o.message}" if o.message else ""
+                click.echo(f"added: {o.path} -> {o.issue_id} ({o.pages} pages){note}")
             if o.low_confidence_pages:
                 pages = ", ".join(map(str, o.low_confidence_pages))
                 click.echo(f"  re-check: {o.issue_id} pages {pages} read badly (low OCR confidence)")

@@ -69,6 +69,7 @@ class _Pending:
     pages: dict[int, PageRecord] = field(default_factory=dict)
     first_page_text: str = ""
     futures: list[Future[PageResult]] = field(default_factory=list)
+    failed: bool = False
 
 
 def source_digest(source: Source) -> str:
@@ -182,7 +183,7 @@ def _run(
 
 
 def _collect(archive: Archive, issue: _Pending, future: Future[PageResult], report: IngestReport) -> None:
-    if issue.issue_id in {o.issue_id for o in report.with_status(Status.failed)}:
+    if issue.failed:
         return
     try:
         result = future.result()
@@ -213,6 +214,7 @@ def _collect(archive: Archive, issue: _Pending, future: Future[PageResult], repo
 
 
 def _fail(issue: _Pending, report: IngestReport, message: str) -> None:
+    issue.failed = True
     for other in issue.futures:
         other.cancel()
     if issue.staged:
@@ -249,9 +251,12 @@ def _land(
         return
     issue.staged = None
     low = tuple(p.n for p in sealed.pages if p.confidence is not None and p.confidence < LOW_CONFIDENCE)
-    report.outcomes.append(
-        Outcome(issue.source.path, Status.added, sealed.id, pages=len(sealed.pages),
-                low_confidence_pages=low)
-    )
+    note = ""
     if after_commit:
-        after_commit(archive, sealed)
+        try:
+            after_commit(archive, sealed)
+        except Exception as exc:  # the archive has the issue; the derived index can be rebuilt
+            note = f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
+    report.outcomes.append(
+        Outcome(issue.source.path, Status.added, sealed.id, note, len(sealed.pages), low)
+    )
