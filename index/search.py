@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from index.engine import EXACT, FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
 from index.manager import SearchIndex
 from index.query import ParsedQuery, QueryError, parse
-from index.ranking import RankQuery, features
+from index.ranking import Features, RankQuery, features
 from index.schema import bound_key
 from index.snippets import make_snippet
 from index.text import fold
@@ -141,8 +141,8 @@ def search(
     if year:
         low = max(low or 0, year * 10000)
         high = min(high or 99999999, year * 10000 + 1299)
-    pool = limit if sort == "date" else max(MIN_POOL, limit * 3)
     by_date = sort == "date"
+    pool = limit if by_date else max(MIN_POOL, limit * 3)
 
     total, candidates = index.engine.search(build_query(parsed, {}, low, high), pool, by_date)
     strict_keys = {(c.doc.issue, c.doc.page) for c in candidates}
@@ -151,42 +151,41 @@ def search(
         alternatives = fuzzy_alternatives(index, parsed.all_syllables)
         if any(len(a) > 1 for a in alternatives.values()):
             # near matches compete with many more pages: look deeper for the phrase
-            fuzzy_total, more = index.engine.search(
-                build_query(parsed, alternatives, low, high), pool * 2, by_date
-            )
-            total = max(total, fuzzy_total)
+            _, more = index.engine.search(build_query(parsed, alternatives, low, high), pool * 2, by_date)
             candidates += [c for c in more if (c.doc.issue, c.doc.page) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
-    typed = [frozenset((fold(s),)) for s in parsed.all_syllables]
     rank_query = RankQuery(
         parsed.plain_run, tuple(accepted[s] for s in parsed.plain_run), frozenset(parsed.all_syllables)
     )
-    scored = [
-        (features(rank_query, c, (c.doc.issue, c.doc.page) in strict_keys), c) for c in candidates
-    ]
-    if len(rank_query.run) > 1:
+    scored = _rank(rank_query, candidates, strict_keys, by_date)
+    near_total = sum(1 for _, c in scored if (c.doc.issue, c.doc.page) not in strict_keys)
+    typed = [frozenset((fold(s),)) for s in parsed.all_syllables]
+    hits = []
+    for found, candidate in scored[:limit]:
+        exact = (candidate.doc.issue, candidate.doc.page) in strict_keys
+        snippet = make_snippet(candidate.doc.text, typed if exact else list(accepted.values()))
+        hits.append(Hit(
+            issue=candidate.doc.issue, number=candidate.doc.number, date=candidate.doc.date,
+            page=candidate.doc.page, score=found.score, snippet=snippet.text,
+            highlights=snippet.highlights,
+        ))
+    near = any((h.issue, h.page) not in strict_keys for h in hits)
+    return SearchResults(parsed.text, total + near_total, hits, fuzzy=near)
+
+
+def _rank(
+    query: RankQuery, candidates: list[Candidate], strict_keys: set[tuple[str, int]], by_date: bool
+) -> list[tuple[Features, Candidate]]:
+    scored = [(features(query, c, (c.doc.issue, c.doc.page) in strict_keys), c) for c in candidates]
+    if len(query.run) > 1:
         # A near match counts only where it completes the typed phrase; a misread word
         # scattered over a page is noise.
-        kept = [fc for fc in scored if fc[0].strict or fc[0].phrase]
-        total -= len(scored) - len(kept)
-        scored = kept
+        scored = [fc for fc in scored if fc[0].strict or fc[0].phrase]
     if by_date:
         scored.sort(key=lambda fc: (fc[1].doc.date_key, fc[0].key()), reverse=True)
     else:
         scored.sort(key=lambda fc: fc[0].key(), reverse=True)
-    ranked = [(f.score, c) for f, c in scored[:limit]]
-    hits = []
-    for score, candidate in ranked:
-        exact = (candidate.doc.issue, candidate.doc.page) in strict_keys
-        marks = typed if exact else list(accepted.values())  # near forms only on near hits
-        snippet = make_snippet(candidate.doc.text, marks)
-        hits.append(Hit(
-            issue=candidate.doc.issue, number=candidate.doc.number, date=candidate.doc.date,
-            page=candidate.doc.page, score=score, snippet=snippet.text,
-            highlights=snippet.highlights,
-        ))
-    near = any((h.issue, h.page) not in strict_keys for h in hits)
-    return SearchResults(parsed.text, total, hits, fuzzy=near)
+    return scored
 
 
 def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, limit: int) -> bool:
