@@ -62,8 +62,15 @@ def build_query(
     date_to: int | None,
 ) -> EngineQuery:
     """The engine query: every requirement on the folded field, boosts for the query's
-    phrase (folded and exact) and its compounds."""
+    phrase (folded and exact) and its compounds. With near-match ``alternatives`` a query
+    of several words must match as a phrase: scattered near matches are noise."""
     run = parsed.plain_run
+    must = [
+        [[_phrase(p.syllables, alternatives) for p in option] for option in r.options]
+        for r in parsed.required
+    ]
+    if alternatives and len(run) > 1:
+        must = [[[_phrase(run, alternatives)]]]
     boosts: list[Boost] = []
     if len(run) > 1:
         boosts.append(Boost(FOLD, _phrase(run, alternatives), 8.0))
@@ -73,10 +80,7 @@ def build_query(
         ]
     boosts += [Boost(EXACT, ((s,),), 0.5) for s in dict.fromkeys(run)]
     return EngineQuery(
-        must=[
-            [[_phrase(p.syllables, alternatives) for p in option] for option in r.options]
-            for r in parsed.required
-        ],
+        must=must,
         must_not=[_phrase(p.syllables, {}) for p in parsed.excluded],
         boosts=boosts,
         date_from=date_from,
@@ -150,8 +154,7 @@ def search(
     if _finds_little(parsed, candidates, total, limit):
         alternatives = fuzzy_alternatives(index, parsed.all_syllables)
         if any(len(a) > 1 for a in alternatives.values()):
-            # near matches compete with many more pages: look deeper for the phrase
-            _, more = index.engine.search(build_query(parsed, alternatives, low, high), pool * 2, by_date)
+            _, more = index.engine.search(build_query(parsed, alternatives, low, high), pool, by_date)
             candidates += [c for c in more if (c.doc.issue, c.doc.page) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
     rank_query = RankQuery(
