@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ from pipeline.errors import InputError
 from pipeline.metadata import Metadata, read_manifest, resolve
 from pipeline.ocr import check_language
 from pipeline.pages import PageResult, init_worker, process_page
-from pipeline.probe import PageJob, plan_pages
+from pipeline.probe import PageJob, plan_pages, with_text_layer
 
 ID_LENGTH = 16  # hex digits of the source's sha256: unique for millions of issues
 LOW_CONFIDENCE = 60.0  # mean word confidence under which a page is listed to re-check
+IN_FLIGHT_PER_WORKER = 8  # pages queued per worker: enough to keep it busy, bounded memory
 
 ProgressFn = Callable[[int, int], None]  # pages done, pages total
 StageHook = Callable[[StagedIssue, IssueRecord], None]  # add derived files before landing
@@ -152,20 +154,33 @@ def _run(
     before_commit: StageHook | None,
     after_commit: IssueHook | None,
 ) -> None:
+    """Process pages in parallel, a few issues at a time (at most ``IN_FLIGHT_PER_WORKER``
+    pages per worker queued), landing each issue as its last page comes back."""
     owner: dict[Future[PageResult], _Pending] = {}
+    queue = deque(pending)
+    waiting: set[Future[PageResult]] = set()
     done_pages = 0
     with ProcessPoolExecutor(max_workers=workers, initializer=init_worker) as pool:
-        for issue in pending:
-            for job in issue.jobs:
-                future = pool.submit(process_page, job)
-                issue.futures.append(future)
-                owner[future] = issue
         try:
-            waiting = set(owner)
-            while waiting:
+            while queue or waiting:
+                while queue and len(waiting) < workers * IN_FLIGHT_PER_WORKER:
+                    issue = queue.popleft()
+                    try:
+                        issue.jobs = with_text_layer(issue.jobs)
+                    except InputError as exc:
+                        _fail(issue, report, str(exc))
+                        done_pages += len(issue.jobs)
+                        continue
+                    for job in issue.jobs:
+                        future = pool.submit(process_page, job)
+                        issue.futures.append(future)
+                        owner[future] = issue
+                        waiting.add(future)
+                if not waiting:
+                    continue
                 finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    issue = owner[future]
+                    issue = owner.pop(future)
                     done_pages += 1
                     if future.cancelled():
                         continue

@@ -8,7 +8,7 @@ line before any OCR time is spent on it.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -38,6 +38,7 @@ class PageJob:
 
 
 def plan_pages(source: Source, dpi: int, lang: str) -> list[PageJob]:
+    """Check the source and list its pages (text layers come later: ``with_text_layer``)."""
     if source.kind is SourceKind.pdf:
         return _plan_pdf(source.path, dpi, lang)
     if source.kind is SourceKind.tiff:
@@ -95,8 +96,13 @@ def _plan_pdf(path: Path, dpi: int, lang: str) -> list[PageJob]:
         pixels = (w / POINTS_PER_INCH * dpi) * (h / POINTS_PER_INCH * dpi)
         if pixels > MAX_PIXELS or w <= 0 or h <= 0:
             raise InputError(f"page {n} is {w:.0f}x{h:.0f} pt, too large to rasterise at {dpi} dpi")
-    layer = read_text_layer(path, len(boxes))
-    return [
-        PageJob(n + 1, SourceKind.pdf, path, n, dpi, lang, layer[n] if layer[n].usable else None)
-        for n in range(len(boxes))
-    ]
+    return [PageJob(n + 1, SourceKind.pdf, path, n, dpi, lang) for n in range(len(boxes))]
+
+
+def with_text_layer(jobs: list[PageJob]) -> list[PageJob]:
+    """Attach each PDF page's text layer, where it holds real text (the page then skips
+    OCR). Read when the issue starts, so a large batch never holds every layer at once."""
+    if not jobs or jobs[0].kind is not SourceKind.pdf:
+        return jobs
+    layer = read_text_layer(jobs[0].path, len(jobs))
+    return [replace(job, text_layer=layer[job.index]) if layer[job.index].usable else job for job in jobs]
