@@ -91,7 +91,7 @@ def latency(index: SearchIndex, asked: list[str]) -> tuple[float, float]:
     return statistics.median(times), cuts[18]
 
 
-def main(pages: int = 100_000, whoosh_pages: int = 20_000, seed: int = 11) -> None:
+def main(pages: int = 100_000, whoosh_pages: int = 10_000, seed: int = 11) -> None:
     rng = random.Random(seed)
     work = Path(tempfile.mkdtemp(prefix="bantin-bench-scale-"))
     started = time.perf_counter()
@@ -127,6 +127,6 @@ def main(pages: int = 100_000, whoosh_pages: int = 20_000, seed: int = 11) -> No
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=100_000)
-    parser.add_argument("--whoosh-pages", type=int, default=20_000)
+    parser.add_argument("--whoosh-pages", type=int, default=10_000)
     args = parser.parse_args()
     main(args.pages, args.whoosh_pages)

@@ -47,13 +47,16 @@ class IngestIndexer:
 
     def before_commit(self, staged: StagedIssue, record: IssueRecord) -> None:
         analyze_staged(staged, record)
+        if self._index is None:
+            # Opened before the batch's first issue lands: an index is built only from
+            # issues already there, and issues a crash left unindexed are caught up.
+            self._index = SearchIndex.open(Archive.open(self.archive_root), self.engine, self.notify)
+            for missing in self._index.missing_issues():
+                self._index.add_issue(self._index.archive.load_issue(missing))
 
     def after_commit(self, archive: Archive, record: IssueRecord) -> None:
         if self._index is None:
             self._index = SearchIndex.open(archive, self.engine, self.notify)
-            for missing in self._index.missing_issues():  # landed before a crash, never indexed
-                if missing != record.id:
-                    self._index.add_issue(archive.load_issue(missing))
         self._index.add_issue(record)
 
 

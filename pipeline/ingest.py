@@ -127,11 +127,16 @@ def _plan(
             report.outcomes.append(Outcome(source.path, Status.failed, message=f"unreadable ({exc})"))
             continue
         issue_id = digest[:ID_LENGTH]
-        if archive.has_issue(issue_id) or issue_id in batch:
-            where = "in the archive" if issue_id not in batch else f"same as {batch[issue_id]}"
-            report.outcomes.append(
-                Outcome(source.path, Status.present, issue_id, f"already present ({where})")
-            )
+        if issue_id in batch:
+            report.outcomes.append(Outcome(
+                source.path, Status.present, issue_id, f"already present (same as {batch[issue_id]})"
+            ))
+            continue
+        if archive.has_issue(issue_id):
+            pages = len(archive.load_issue(issue_id).pages)
+            report.outcomes.append(Outcome(
+                source.path, Status.present, issue_id, "already present (in the archive)", pages
+            ))
             continue
         try:
             page_jobs = plan_pages(source, dpi, lang)
