@@ -217,3 +217,19 @@ def test_cli_search_json_and_errors(archive: Path) -> None:
     assert data["hits"][0]["number"] == 1 and data["hits"][0]["date"] == "2018-01"
     bad = subprocess.run([bantin, "search", '"chi bo'], capture_output=True, text=True, env=env)
     assert bad.returncode == 6 and "unbalanced quote" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_reindex_engine_switch_and_verify(archive: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)
+    bantin = str(Path(sys.executable).parent / "bantin")
+    run = subprocess.run([bantin, "reindex", "--archive", str(copy), "--engine", "whoosh"],
+                         capture_output=True, text=True, check=True)
+    assert "indexed 7 pages" in run.stdout
+    settings = json.loads((copy / "index" / "settings.json").read_text())
+    assert settings["engine"] == "whoosh" and "whoosh" in settings["built"]
+    found = subprocess.run([bantin, "search", "hoa binh", "--archive", str(copy), "--json"],
+                           capture_output=True, text=True, check=True)
+    assert json.loads(found.stdout)["hits"][0]["date"] == "2021-03"
+    verified = subprocess.run([bantin, "verify", "--archive", str(copy)], capture_output=True, text=True)
+    assert verified.returncode == 0 and "4 issues checked, 0 problems" in verified.stdout
