@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -222,8 +224,6 @@ def verify_command(archive_root: Path) -> None:
 
 
 def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    import re
-
     if value is not None and not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?", value):
         raise click.BadParameter("use YYYY, YYYY-MM or YYYY-MM-DD")
     return value
@@ -285,8 +285,6 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
 @engine_option
 def reindex_command(archive_root: Path, engine: str | None) -> None:
     """Rebuild the search index from the archive files alone."""
-    import time
-
     started = time.perf_counter()
     with handled():
         pages = reindex(archive_root, engine, notify=_notify)

@@ -22,6 +22,7 @@ from index.engine import (
 
 TOKENIZER = "bantin_ws"  # tokens arrive analysed: split on spaces, nothing else
 HEAP_BYTES = 128 * 1024 * 1024
+_STORED = ("issue", "page", "number", "date", "date_key", "text", EXACT, WORDS, FOLD, WORDS_FOLD)
 
 
 def _schema() -> tantivy.Schema:
@@ -162,5 +163,3 @@ def _page_doc(stored: tantivy.Document) -> PageDoc:
         words=str(values[WORDS]), fold=str(values[FOLD]), wfold=str(values[WORDS_FOLD]),
     )
 
-
-_STORED = ("issue", "page", "number", "date", "date_key", "text", EXACT, WORDS, FOLD, WORDS_FOLD)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,18 +32,3 @@ def word_accuracy(expected: str, actual: str) -> float:
     want, got = words_of(expected), words_of(actual)
     matcher = difflib.SequenceMatcher(a=want, b=got, autojunk=False)
     return sum(block.size for block in matcher.get_matching_blocks()) / max(1, len(want))
-
-
-@pytest.fixture
-def fresh_archive(tmp_path: Path) -> Path:
-    return tmp_path / "archive"
-
-
-@pytest.fixture
-def scans(tmp_path: Path) -> Path:
-    folder = tmp_path / "scans"
-    folder.mkdir()
-    return folder
-
-
-Helper = Callable[..., object]
