@@ -65,11 +65,12 @@ def process_page(job: PageJob) -> PageResult:
         workdir = Path(tmp)
         image, dpi = _raster(job, workdir)
         width, height = image_size(image)
+        preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
         ocr = ocr_image(image, job.lang, dpi, workdir)
         confidence, words = mean_confidence(ocr.hocr)
         return PageResult(
             n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(ocr.text), hocr=ocr.hocr,
-            image=web_image(image), picture_pdf=_picture_pdf(job, image), layer_pdf=ocr.pdf,
+            image=preview, picture_pdf=_picture_pdf(job, image), layer_pdf=ocr.pdf,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=tesseract_version(),
         )
@@ -83,17 +84,15 @@ def _raster(job: PageJob, workdir: Path) -> tuple[Path, int]:
         )
     if job.kind is SourceKind.tiff:
         return tiff_frame(job.path, job.index, workdir), job.dpi
-    _decode_check(job.path)
     return job.path, job.dpi  # Tesseract reads JPEG, PNG and TIFF itself: no re-encoding
 
 
-def _decode_check(path: Path) -> None:
-    """Truncated or corrupt image data shows only when decoded."""
+def _preview(image: Path) -> bytes:
+    """The web-sized JPEG; truncated or corrupt image data shows only when decoded."""
     try:
-        with Image.open(path) as image:
-            image.load()
+        return web_image(image)
     except Exception as exc:
-        raise InputError(f"{path.name}: corrupt or truncated image ({exc})") from None
+        raise InputError(f"{image.name}: corrupt or truncated image ({exc})") from None
 
 
 def _text_layer_page(job: PageJob) -> PageResult:

@@ -85,9 +85,12 @@ def pdf_page_preview(pdf: Path, index: int, width: int = WEB_WIDTH) -> bytes:
 
 def tiff_frame(path: Path, index: int, folder: Path) -> Path:
     """Frame ``index`` of a multi-page TIFF as an uncompressed PGM/PPM file."""
-    with Image.open(path) as image:
-        image.seek(index)
-        frame = image.convert("L" if image.mode in ("1", "L", "I;16", "I") else "RGB")
+    try:
+        with Image.open(path) as image:
+            image.seek(index)
+            frame = image.convert("L" if image.mode in ("1", "L", "I;16", "I") else "RGB")
+    except Exception as exc:
+        raise InputError(f"page {index + 1} of the TIFF is corrupt or truncated ({exc})") from None
     target = folder / f"frame-{index:04d}.ppm"
     frame.save(target, "PPM")
     return target
