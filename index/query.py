@@ -100,7 +100,7 @@ def parse(text: str) -> ParsedQuery:
             units += [("bare", Phrase((s,))) for s in syllables]
     query.required = _requirements(units)
     if not query.required:
-        raise QueryError("the query has no word to look for (only exclusions or filters)")
+        raise QueryError("the query has no word to look for (only punctuation, exclusions or filters)")
     if len(query.all_syllables) + len(query.excluded) > MAX_ITEMS:
         raise QueryError(f"too many words (at most {MAX_ITEMS})")
     return query

@@ -18,6 +18,7 @@ MAX_LIMIT = 1000
 MIN_POOL = 50  # candidates re-ranked for a relevance search
 FUZZY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 MAX_ALTERNATIVES = 24  # edit-distance-1 forms kept per syllable, most frequent first
+MAX_NEAR_LENGTH = 12  # a Vietnamese syllable has at most 7 letters; longer tokens are codes
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def fuzzy_alternatives(index: SearchIndex, syllables: list[str]) -> dict[str, tu
     result: dict[str, tuple[str, ...]] = {}
     for syllable in dict.fromkeys(syllables):
         typed = fold(syllable)
-        if len(typed) < 2:
+        if not 2 <= len(typed) <= MAX_NEAR_LENGTH:
             result[syllable] = (typed,)
             continue
         freqs = index.engine.doc_freqs(FOLD, sorted(edits1(typed)))
