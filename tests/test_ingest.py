@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import img2pdf
 import pytest
 from pypdf import PdfReader, PdfWriter
 
@@ -74,6 +75,13 @@ def batch(tmp_path_factory: pytest.TempPathFactory, samples: dict[str, SampleIss
         render_issue(samples["so-08-2021"], dpi=TEST_DPI), scans / "ban-tin-so-08-thang-08-2021.tif", TEST_DPI
     )
     inputs["text-pdf"] = save_text_pdf(samples["so-12-2020"], scans / "so12.pdf")
+    # PNG pages embedded losslessly (Flate): rendered by poppler, not passed through
+    flate_pages = save_image_folder(render_issue(samples["so-03-2019"], dpi=TEST_DPI), work / "flate")
+    inputs["flate-pdf"] = scans / "ban-tin-flate.pdf"
+    inputs["flate-pdf"].write_bytes(img2pdf.convert(
+        [str(p) for p in sorted(flate_pages.glob("*.png"))],
+        layout_fun=img2pdf.get_fixed_dpi_layout_fun((TEST_DPI, TEST_DPI)),
+    ))
     inputs["mixed-pdf"] = _mixed_pdf(samples["so-05-2019"], scans / "mixed.pdf", work)
     bad = scans / "bad"
     bad.mkdir()
@@ -92,7 +100,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, samples: dict[str, SampleIss
 
 
 def test_every_kind_lands_and_bad_inputs_fail_alone(batch: Batch) -> None:
-    for kind in ("image-pdf", "image-folder", "tiff", "text-pdf", "mixed-pdf"):
+    for kind in ("image-pdf", "image-folder", "tiff", "text-pdf", "mixed-pdf", "flate-pdf"):
         assert batch.outcome(kind).status is Status.added, batch.outcome(kind)
     reasons = {
         "empty.pdf": "empty file",
@@ -107,14 +115,14 @@ def test_every_kind_lands_and_bad_inputs_fail_alone(batch: Batch) -> None:
         assert outcome.status is Status.failed, outcome
         assert reason in outcome.message, outcome
         assert "\n" not in outcome.message
-    assert len(Archive.open(batch.archive).issue_ids()) == 5
+    assert len(Archive.open(batch.archive).issue_ids()) == 6
     assert not (batch.archive / ".staging").exists() or not any((batch.archive / ".staging").iterdir())
     assert not (batch.root / "pwned").exists() and not Path("pwned").exists()
 
 
 def test_ocr_text_accuracy_on_clean_renders(batch: Batch, samples: dict[str, SampleIssue]) -> None:
     archive = Archive.open(batch.archive)
-    for kind, sample in (("image-pdf", "so-03-2019"), ("tiff", "so-08-2021")):
+    for kind, sample in (("image-pdf", "so-03-2019"), ("tiff", "so-08-2021"), ("flate-pdf", "so-03-2019")):
         issue_id = batch.outcome(kind).issue_id
         record = archive.load_issue(issue_id)
         assert [p.method for p in record.pages] == ["ocr", "ocr"]
