@@ -32,7 +32,7 @@ from pipeline.rasterise import (
 
 OCR = "ocr"
 TEXT_LAYER = "text-layer"
-PREVIEW_DPI = 150  # resolution of the web image's coordinates for text-layer pages
+PREVIEW_DPI = 150  # text-layer pages: the web image and the hOCR boxes share this raster
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,12 @@ def _preview(image: Path) -> bytes:
 def _text_layer_page(job: PageJob) -> PageResult:
     layer = job.text_layer
     assert layer is not None
+    with tempfile.TemporaryDirectory(prefix="bantin-page-") as tmp:
+        preview = pdf_page_preview(job.path, job.index, PREVIEW_DPI, Path(tmp))
     text = layer.text
     return PageResult(
         n=job.n, method=TEXT_LAYER, raw_text=text, text=clean_text(text),
-        hocr=hocr_from_text_layer(layer, PREVIEW_DPI), image=pdf_page_preview(job.path, job.index),
+        hocr=hocr_from_text_layer(layer, PREVIEW_DPI), image=preview,
         picture_pdf=None, layer_pdf=None, confidence=None,
         words=sum(len(line) for block in layer.blocks for line in block),
         width=round(layer.width / 72 * PREVIEW_DPI), height=round(layer.height / 72 * PREVIEW_DPI),

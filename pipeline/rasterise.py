@@ -70,17 +70,16 @@ def embedded_jpeg(pdf: Path, index: int, folder: Path) -> tuple[Path, int] | Non
     return target, round(width / (page_w / 72))
 
 
-def pdf_page_preview(pdf: Path, index: int, width: int = WEB_WIDTH) -> bytes:
-    """A web-sized JPEG of a PDF page, rendered straight to JPEG by poppler."""
-    images = convert_from_path(
-        pdf, first_page=index + 1, last_page=index + 1, fmt="jpeg", size=(width, None),
+def pdf_page_preview(pdf: Path, index: int, dpi: int, folder: Path) -> bytes:
+    """A web-sized JPEG of a PDF page at ``dpi``, written by poppler itself."""
+    paths = convert_from_path(
+        pdf, dpi=dpi, first_page=index + 1, last_page=index + 1, fmt="jpeg",
         jpegopt={"quality": WEB_QUALITY, "optimize": "n", "progressive": "n"},
+        output_folder=folder, paths_only=True, output_file="preview",
     )
-    if not images:
+    if not paths:
         raise InputError(f"page {index + 1} could not be rendered")
-    with io.BytesIO() as out:
-        images[0].save(out, "JPEG", quality=WEB_QUALITY)
-        return out.getvalue()
+    return Path(str(paths[0])).read_bytes()
 
 
 def tiff_frame(path: Path, index: int, folder: Path) -> Path:
