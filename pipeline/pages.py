@@ -7,6 +7,7 @@ archive has exactly one writer however many pages run at once.
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ def _text_layer_page(job: PageJob) -> PageResult:
         hocr=hocr_from_text_layer(layer, PREVIEW_DPI), image=preview,
         picture_pdf=None, layer_pdf=None, confidence=None,
         words=sum(len(line) for block in layer.blocks for line in block),
-        width=round(layer.width / 72 * PREVIEW_DPI), height=round(layer.height / 72 * PREVIEW_DPI),
+        width=math.ceil(layer.width / 72 * PREVIEW_DPI), height=math.ceil(layer.height / 72 * PREVIEW_DPI),
         dpi=PREVIEW_DPI, ocr_engine=None,
     )
 
