@@ -42,9 +42,17 @@ def assemble_issue_pdf(source: Source, folder: Path, pages: int, target: Path) -
 
 
 def _overlay(page: PageObject, text: PageObject) -> None:
-    """Lay the text page over the picture, scaled to it (the raster's dpi may differ)."""
-    sx = float(page.mediabox.width) / float(text.mediabox.width)
-    sy = float(page.mediabox.height) / float(text.mediabox.height)
-    page.merge_transformed_page(
-        text, Transformation().scale(sx, sy).translate(float(page.mediabox.left), float(page.mediabox.bottom))
+    """Lay the text page over the picture. The text is in the page's displayed orientation
+    (poppler renders /Rotate), so it is scaled to the displayed size, then turned back
+    into the unrotated content space the page's own drawing uses."""
+    box = page.mediabox
+    width, height = float(box.width), float(box.height)
+    rotation = int(page.get("/Rotate", 0) or 0) % 360
+    shown_w, shown_h = (height, width) if rotation in (90, 270) else (width, height)
+    turn = Transformation().scale(
+        shown_w / float(text.mediabox.width), shown_h / float(text.mediabox.height)
     )
+    # displayed (x, y) -> content: 90: (W - y, x); 180: (W - x, H - y); 270: (y, H - x)
+    offset = {0: (0.0, 0.0), 90: (width, 0.0), 180: (width, height), 270: (0.0, height)}[rotation]
+    turn = turn.rotate(rotation).translate(offset[0] + float(box.left), offset[1] + float(box.bottom))
+    page.merge_transformed_page(text, turn)

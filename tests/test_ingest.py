@@ -246,3 +246,39 @@ def test_cli_ingest_list_show(tmp_path: Path) -> None:
         [*bantin, "show", "ffff", "--archive", str(archive)], capture_output=True, text=True
     )
     assert missing.returncode == 5 and "no issue" in missing.stderr
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotated_pdf_page_text_layer_lies_over_the_words(tmp_path: Path, rotation: int) -> None:
+    """A page stored sideways with /Rotate: OCR reads it upright and the invisible text in
+    issue.pdf sits where the words are shown."""
+    import re
+
+    from bantin.samples import parse_sample
+
+    issue = parse_sample("x", "Số 09 - Tháng 9/2022\nĐại hội chi bộ nhiệm kỳ mới")
+    upright = render_issue(issue, dpi=TEST_DPI)
+    # store the picture turned back by the rotation, so the viewer's /Rotate shows it upright
+    stored = [p.rotate(rotation, expand=True) for p in upright]
+    source = save_image_pdf(stored, tmp_path / "stored.pdf", TEST_DPI)
+    writer = PdfWriter(clone_from=source)
+    for page in writer.pages:
+        page.rotate(rotation)
+    rotated = tmp_path / "rotated.pdf"
+    writer.write(rotated)
+    report = ingest([rotated], tmp_path / "archive", jobs=1)
+    archive = Archive.open(tmp_path / "archive")
+    issue_id = report.outcomes[0].issue_id or ""
+    assert "Đại hội" in archive.page_text(issue_id, 1)
+    hocr = archive.page_file(issue_id, 1, ".hocr").read_text(encoding="utf-8")
+    dpi = archive.load_issue(issue_id).pages[0].dpi
+    box = re.search(r"bbox (\d+) (\d+) \d+ \d+; x_wconf \d+'>Đại<", hocr)
+    assert box, hocr[:500]
+    expected = (int(box.group(1)) * 72 / dpi, int(box.group(2)) * 72 / dpi)
+    shown = subprocess.run(
+        ["pdftotext", "-bbox", str(archive.issue_dir(issue_id) / "issue.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    word = re.search(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>Đại</word>', shown)
+    assert word, shown[:800]
+    assert abs(float(word.group(1)) - expected[0]) < 6 and abs(float(word.group(2)) - expected[1]) < 6
