@@ -28,6 +28,7 @@ from pipeline.rasterise import (
     pdf_page_preview,
     rasterise_pdf_page,
     tiff_frame,
+    upright_image,
     web_image,
 )
 
@@ -85,7 +86,8 @@ def _raster(job: PageJob, workdir: Path) -> tuple[Path, int]:
         )
     if job.kind is SourceKind.tiff:
         return tiff_frame(job.path, job.index, workdir), job.dpi
-    return job.path, job.dpi  # Tesseract reads JPEG, PNG and TIFF itself: no re-encoding
+    # Tesseract reads JPEG, PNG and TIFF itself: no re-encoding unless the page is turned
+    return upright_image(job.path, workdir), job.dpi
 
 
 def _preview(image: Path) -> bytes:

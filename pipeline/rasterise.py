@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
-from PIL import Image
+from PIL import Image, ImageOps
 from pypdf import PdfReader
 
 from pipeline.errors import InputError
@@ -82,17 +82,36 @@ def pdf_page_preview(pdf: Path, index: int, dpi: int, folder: Path) -> bytes:
     return Path(str(paths[0])).read_bytes()
 
 
+EXIF_ORIENTATION = 0x0112
+
+
+def _as_ppm(image: Image.Image, target: Path) -> Path:
+    """Upright (EXIF orientation applied) and uncompressed: costs nothing to encode."""
+    upright = ImageOps.exif_transpose(image) or image
+    upright.convert("L" if upright.mode in ("1", "L", "I;16", "I") else "RGB").save(target, "PPM")
+    return target
+
+
 def tiff_frame(path: Path, index: int, folder: Path) -> Path:
     """Frame ``index`` of a multi-page TIFF as an uncompressed PGM/PPM file."""
     try:
         with Image.open(path) as image:
             image.seek(index)
-            frame = image.convert("L" if image.mode in ("1", "L", "I;16", "I") else "RGB")
+            return _as_ppm(image, folder / f"frame-{index:04d}.ppm")
     except Exception as exc:
         raise InputError(f"page {index + 1} of the TIFF is corrupt or truncated ({exc})") from None
-    target = folder / f"frame-{index:04d}.ppm"
-    frame.save(target, "PPM")
-    return target
+
+
+def upright_image(path: Path, folder: Path) -> Path:
+    """The page image as Tesseract should read it: the file itself, or, when its EXIF
+    orientation says it is stored turned (a phone photo), an upright PGM/PPM copy."""
+    try:
+        with Image.open(path) as image:
+            if image.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
+                return path
+            return _as_ppm(image, folder / "upright.ppm")
+    except Exception as exc:
+        raise InputError(f"{path.name}: corrupt or truncated image ({exc})") from None
 
 
 def image_size(path: Path) -> tuple[int, int]:

@@ -248,11 +248,31 @@ def test_cli_ingest_list_show(tmp_path: Path) -> None:
     assert missing.returncode == 5 and "no issue" in missing.stderr
 
 
+def _text_layer_over_word(archive: Archive, issue_id: str, word: str) -> None:
+    """The invisible text of ``word`` in issue.pdf overlaps the word's hOCR box."""
+    import re
+
+    page = archive.load_issue(issue_id).pages[0]
+    hocr = archive.page_file(issue_id, 1, ".hocr").read_text(encoding="utf-8")
+    box = re.search(rf"bbox (\d+) (\d+) (\d+) (\d+); x_wconf \d+'>{word}<", hocr)
+    shown = subprocess.run(
+        ["pdftotext", "-bbox", str(archive.issue_dir(issue_id) / "issue.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    number = r'"([\d.]+)"'
+    found = re.search(rf"<word xMin={number} yMin={number} xMax={number} yMax={number}>{word}</word>", shown)
+    assert box and found, (hocr[:300], shown[:300])
+    x0, y0, x1, y1 = (int(v) * 72 / page.dpi for v in box.groups())
+    px0, py0, px1, py1 = (float(v) for v in found.groups())
+    # centres within half the word's height: the font's ascent pads the PDF box
+    assert abs((x0 + x1) / 2 - (px0 + px1) / 2) < (y1 - y0) / 2 + 3
+    assert abs((y0 + y1) / 2 - (py0 + py1) / 2) < (y1 - y0) / 2 + 3
+
+
 @pytest.mark.parametrize("rotation", [90, 180, 270])
 def test_rotated_pdf_page_text_layer_lies_over_the_words(tmp_path: Path, rotation: int) -> None:
     """A page stored sideways with /Rotate: OCR reads it upright and the invisible text in
     issue.pdf sits where the words are shown."""
-    import re
 
     from bantin.samples import parse_sample
 
@@ -270,15 +290,25 @@ def test_rotated_pdf_page_text_layer_lies_over_the_words(tmp_path: Path, rotatio
     archive = Archive.open(tmp_path / "archive")
     issue_id = report.outcomes[0].issue_id or ""
     assert "Đại hội" in archive.page_text(issue_id, 1)
-    hocr = archive.page_file(issue_id, 1, ".hocr").read_text(encoding="utf-8")
-    dpi = archive.load_issue(issue_id).pages[0].dpi
-    box = re.search(r"bbox (\d+) (\d+) \d+ \d+; x_wconf \d+'>Đại<", hocr)
-    assert box, hocr[:500]
-    expected = (int(box.group(1)) * 72 / dpi, int(box.group(2)) * 72 / dpi)
-    shown = subprocess.run(
-        ["pdftotext", "-bbox", str(archive.issue_dir(issue_id) / "issue.pdf"), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    word = re.search(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>Đại</word>', shown)
-    assert word, shown[:800]
-    assert abs(float(word.group(1)) - expected[0]) < 6 and abs(float(word.group(2)) - expected[1]) < 6
+    _text_layer_over_word(archive, issue_id, "Đại")
+
+def test_phone_photo_with_exif_orientation_is_read_upright(tmp_path: Path) -> None:
+
+    from PIL import Image
+
+    from bantin.samples import parse_sample
+
+    issue = parse_sample("x", "Số 10 - Tháng 10/2022\nĐại hội đoàn viên thanh niên")
+    upright = render_issue(issue, dpi=TEST_DPI)[0]
+    folder = tmp_path / "anh-chup"
+    folder.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to show": the pixels are stored turned
+    upright.rotate(90, expand=True).save(folder / "trang-1.jpg", exif=exif.tobytes(), quality=90)
+    report = ingest([folder], tmp_path / "archive", jobs=1)
+    archive = Archive.open(tmp_path / "archive")
+    issue_id = report.outcomes[0].issue_id or ""
+    assert "Đại hội đoàn viên" in archive.page_text(issue_id, 1)
+    page = archive.load_issue(issue_id).pages[0]
+    assert page.width < page.height  # the portrait page, not the stored landscape pixels
+    _text_layer_over_word(archive, issue_id, "Đại")
