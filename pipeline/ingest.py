@@ -266,8 +266,11 @@ def _land(
         if before_commit:
             before_commit(staged, record)
         sealed = archive.commit(staged, record)
-    except (OSError, ValueError, InputError) as exc:
-        _fail(issue, report, f"could not be written to the archive ({exc})")
+    except InputError as exc:
+        _fail(issue, report, str(exc))
+        return
+    except Exception as exc:  # e.g. a PDF structure pypdf cannot copy: fail this issue only
+        _fail(issue, report, f"could not be written to the archive ({type(exc).__name__}: {exc})")
         return
     issue.staged = None
     low = tuple(p.n for p in sealed.pages if p.confidence is not None and p.confidence < LOW_CONFIDENCE)
