@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 import time
@@ -78,6 +79,8 @@ def echo_json(data: Any) -> None:
 @click.version_option(package_name="bantin")
 def main() -> None:
     """bantin: a searchable archive of the bulletin Thông tin sinh hoạt chi bộ."""
+    # pypdf logs its repairs of damaged files; bantin reports a broken file in one line
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class _Bar:

@@ -16,7 +16,7 @@ from archive.fsutil import sha256_file, sha256_tree
 from archive.store import page_name
 from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
 from pipeline.discover import Source, SourceKind, discover
-from pipeline.errors import InputError
+from pipeline.errors import InputError, MissingDependency
 from pipeline.metadata import Metadata, read_manifest, resolve
 from pipeline.ocr import check_language
 from pipeline.pages import PageResult, init_worker, process_page
@@ -142,6 +142,12 @@ def _plan(
             page_jobs = plan_pages(source, dpi, lang)
         except InputError as exc:
             report.outcomes.append(Outcome(source.path, Status.failed, message=str(exc)))
+            continue
+        except MissingDependency:
+            raise
+        except Exception as exc:  # a malformed file can break a parser in any way
+            message = f"unreadable ({type(exc).__name__}: {exc})"
+            report.outcomes.append(Outcome(source.path, Status.failed, message=message))
             continue
         batch[issue_id] = source.path
         pending.append(_Pending(source, issue_id, digest, page_jobs))
