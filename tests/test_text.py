@@ -117,3 +117,21 @@ def test_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path: Path) -
     report = ingest([tmp_path], tmp_path / "archive", jobs=1)
     assert [o.status.value for o in report.outcomes] == ["failed"]
     assert "too large" in report.outcomes[0].message and "trang-1.png" in report.outcomes[0].message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
+        b"%PDF-1.7\n\x00\x01\x02garbage",
+        b"%PDF-1.4\n3 0 obj << /Type /Page /MediaBox [0 0 -5 abc] >> endobj\n%%EOF",
+    ],
+)
+def test_malformed_pdfs_fail_alone_with_one_line(tmp_path: Path, data: bytes) -> None:
+    from pipeline import ingest
+
+    (tmp_path / "hong.pdf").write_bytes(data)
+    report = ingest([tmp_path / "hong.pdf"], tmp_path / "archive", jobs=1)
+    [outcome] = report.outcomes
+    assert outcome.status.value == "failed" and "PDF" in outcome.message and "\n" not in outcome.message
+    assert not any((tmp_path / "archive" / "issues").iterdir())
