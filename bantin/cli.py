@@ -270,7 +270,7 @@ def print_results(results: SearchResults) -> None:
     for rank, hit in enumerate(results.hits, start=1):
         number = f"Số {hit.number}" if hit.number is not None else "Số ?"
         click.secho(f"\n{rank}. {number}, {hit.date or 'date unknown'}, page {hit.page}"
-                    f"  [{hit.issue}]  score {hit.score:g}", fg="cyan")
+                    f"  [{hit.issue}]", fg="cyan")
         click.echo("   " + highlighted(hit.snippet, hit.highlights))
 
 
