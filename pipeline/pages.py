@@ -124,8 +124,9 @@ def _picture_pdf(job: PageJob, raster: Path) -> bytes | None:
     try:
         return bytes(img2pdf.convert(str(source), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
     except Exception:
-        # Alpha channels, odd TIFF modes and PPM frames: embed as JPEG instead.
-        with Image.open(source) as image, io.BytesIO() as out:
+        # Alpha channels, odd TIFF modes and PPM frames: embed the upright raster Tesseract
+        # read, as JPEG, so the text layer fits it without any turn.
+        with Image.open(raster) as image, io.BytesIO() as out:
             image.convert("L" if image.mode in ("1", "L", "LA") else "RGB").save(
                 out, "JPEG", quality=90
             )
