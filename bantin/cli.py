@@ -79,8 +79,9 @@ def echo_json(data: Any) -> None:
 @click.version_option(package_name="bantin")
 def main() -> None:
     """bantin: a searchable archive of the bulletin Thông tin sinh hoạt chi bộ."""
-    # pypdf logs its repairs of damaged files; bantin reports a broken file in one line
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pypdf and img2pdf log repairs and conversions; bantin reports a file in one line
+    for library in ("pypdf", "img2pdf"):
+        logging.getLogger(library).setLevel(logging.ERROR)
 
 
 class _Bar:
