@@ -7,8 +7,6 @@ from typing import Any
 
 FORMAT_VERSION = 1
 
-# Where a metadata value came from, recorded per field in ``IssueRecord.provenance``.
-PROVENANCE_VALUES = ("manifest", "masthead", "filename")
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class IssueRecord:
     source: str  # the original file or folder name
     source_kind: str  # "pdf", "images" or "tiff"
     source_sha256: str
-    provenance: dict[str, str]  # field -> one of PROVENANCE_VALUES
+    provenance: dict[str, str]  # field -> "manifest", "masthead" or "filename"
     pages: list[PageRecord]
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     ingested_at: str = ""

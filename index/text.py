@@ -3,7 +3,8 @@
 - display text: the archive's clean text, NFC, untouched (snippets are cut from it);
 - canonical syllable (``exact`` fields): NFC, lower-case, one tone-mark style
   (hoà/hòa, thuỷ/thủy) and one i/y spelling after a consonant (quí/quý, lí/lý);
-- folded syllable (``fold`` fields): canonical with every diacritic removed, đ -> d.
+- folded syllable (``fold`` fields): canonical with every diacritic removed, đ -> d
+  (``pipeline.cleanup.fold``, shared with the masthead and file-name patterns).
 """
 
 from __future__ import annotations
@@ -12,30 +13,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pipeline.cleanup import normalize_syllable
+from pipeline.cleanup import fold, normalize_syllable
 
 SYLLABLE = re.compile(r"[^\W_]+")  # letters and digits; "_" joins word syllables in fields
 _Y_AFTER_CONSONANT = re.compile(
     r"^(ngh|ng|nh|ch|kh|ph|th|tr|qu|b|c|d|đ|h|k|l|m|n|p|r|s|t|v|x)([yýỳỷỹỵ])$"
 )
 _Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
-_COMBINING = re.compile(r"[\u0300-\u036f]")
-
-
-def _fold_table() -> dict[int, str]:
-    """Every precomposed Latin letter to its base letter (ầ -> a), and đ -> d: one
-    str.translate folds NFC text, much faster than decomposing it."""
-    table = {ord("đ"): "d", ord("Đ"): "D"}
-    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
-        base = _COMBINING.sub("", unicodedata.normalize("NFD", chr(code)))
-        if base != chr(code) and len(base) == 1 and base.isascii():
-            table[code] = base
-    return table
-
-
-_FOLD_TABLE = _fold_table()
-
-
 @lru_cache(maxsize=200_000)
 def canonical(syllable: str) -> str:
     """The canonical (``exact``) form of one syllable."""
@@ -44,15 +28,6 @@ def canonical(syllable: str) -> str:
     if match:
         form = match.group(1) + match.group(2).translate(_Y_TO_I)
     return form
-
-
-def fold(text: str) -> str:
-    """Remove diacritics and vowel marks, đ -> d; works on whole strings, keeps length in
-    syllables (spaces and underscores untouched)."""
-    folded = text.translate(_FOLD_TABLE)
-    if _COMBINING.search(folded):  # decomposed input: fold the slow way
-        folded = _COMBINING.sub("", unicodedata.normalize("NFD", folded)).translate(_FOLD_TABLE)
-    return folded
 
 
 @lru_cache(maxsize=200_000)

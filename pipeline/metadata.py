@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
+from pipeline.cleanup import fold
 from pipeline.errors import InputError
 
 MASTHEAD_CHARS = 800  # the masthead sits at the top of page 1
@@ -34,12 +35,6 @@ class Metadata:
             else:
                 values[name] = mine
         return Metadata(provenance=provenance, **values)  # type: ignore[arg-type]
-
-
-def fold(text: str) -> str:
-    """Strip diacritics and đ for pattern matching only; never stored."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def iso_date(year: int, month: int, day: int | None = None) -> str | None:
@@ -83,7 +78,7 @@ def _first_date(text: str, patterns: tuple[tuple[re.Pattern[str], tuple[str, ...
 
 
 def from_masthead(page_text: str) -> Metadata:
-    head = fold(page_text[:MASTHEAD_CHARS])
+    head = fold(page_text[:MASTHEAD_CHARS]).lower()
     number_match = _NUMBER.search(head)
     number = int(number_match.group(1)) if number_match else None
     found_date = _first_date(head, _DATE_PATTERNS)
@@ -91,7 +86,7 @@ def from_masthead(page_text: str) -> Metadata:
 
 
 def from_name(name: str) -> Metadata:
-    stem = fold(Path(name).stem if Path(name).suffix.lower() in {".pdf", ".tif", ".tiff"} else name)
+    stem = fold(Path(name).stem if Path(name).suffix.lower() in {".pdf", ".tif", ".tiff"} else name).lower()
     number_match = _NAME_NUMBER.search(stem)
     number = int(number_match.group(1)) if number_match else None
     return _with_provenance(number, _first_date(stem, _NAME_DATES), None, "filename")

@@ -4,7 +4,6 @@ text-only PDF layer. A page is never OCR'd twice."""
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,8 +45,6 @@ def check_language(lang: str) -> None:
 
 def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path) -> OcrOutput:
     """OCR a page image file (PGM/PPM, JPEG, PNG or TIFF) in one Tesseract run."""
-    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
-        raise MissingDependency("tesseract not found: install tesseract-ocr")
     base = workdir / "ocr"
     config = "-c textonly_pdf=1" + (f" --dpi {dpi}" if dpi else "")
     try:
@@ -55,6 +52,8 @@ def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path) -> OcrOutp
             str(image), str(base), extension="txt hocr pdf", lang=lang, config=config,
             timeout=PAGE_TIMEOUT_S,
         )
+    except pytesseract.TesseractNotFoundError:
+        raise MissingDependency("tesseract not found: install tesseract-ocr") from None
     except TesseractError as exc:
         raise InputError(f"tesseract could not read the page ({_first_line(exc.message)})") from None
     except RuntimeError as exc:  # pytesseract's timeout
