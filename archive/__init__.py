@@ -3,13 +3,16 @@
 Layout and format are documented in the README ("Archive format").
 """
 
+from archive.errors import ArchiveError, BantinError, ExitCode, IssueNotFound
 from archive.format import FORMAT_VERSION, IssueRecord, PageRecord
-from archive.store import Archive, ArchiveError, IssueNotFound, StagedIssue
+from archive.store import Archive, StagedIssue
 
 __all__ = [
     "FORMAT_VERSION",
     "Archive",
     "ArchiveError",
+    "BantinError",
+    "ExitCode",
     "IssueNotFound",
     "IssueRecord",
     "PageRecord",

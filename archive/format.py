@@ -8,7 +8,6 @@ from typing import Any
 FORMAT_VERSION = 1
 
 
-
 @dataclass(frozen=True)
 class PageRecord:
     """One page: how its text was obtained and the raster its hOCR coordinates refer to."""
@@ -41,7 +40,8 @@ class IssueRecord:
     source_sha256: str
     provenance: dict[str, str]  # field -> "manifest", "masthead" or "filename"
     pages: list[PageRecord]
-    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256 (fixity)
+    derived: list[str] = field(default_factory=list)  # recomputable files, not checksummed
     ingested_at: str = ""
     format_version: int = FORMAT_VERSION
 

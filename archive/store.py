@@ -15,20 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, BinaryIO
 
+from archive.errors import ArchiveError, IssueNotFound
 from archive.format import FORMAT_VERSION, IssueRecord
 from archive.fsutil import fsync_dir, sha256_file, write_atomic, write_durable
 
 ARCHIVE_FILE = "archive.json"
 ISSUE_FILE = "issue.json"
-
-
-class ArchiveError(Exception):
-    """The archive folder is unusable (wrong format version, locked, not an archive)."""
-
-
-class IssueNotFound(ArchiveError):
-    pass
 
 
 def page_name(n: int, suffix: str) -> str:
@@ -37,20 +31,48 @@ def page_name(n: int, suffix: str) -> str:
 
 
 class StagedIssue:
-    """An issue being written in the staging area; nothing is visible until committed."""
+    """An issue being written in the staging area; nothing is visible until committed.
+
+    Files written with ``derived=True`` (anything the index can recompute) are listed in
+    ``issue.json`` apart from the checksummed source-of-truth files.
+    """
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self._folder = folder
+        self._derived: set[str] = set()
 
-    def write(self, relpath: str, data: bytes) -> None:
-        write_durable(self.folder / relpath, data)
+    def path(self, relpath: str) -> Path:
+        """Where a member file lives, for a tool that reads it by name."""
+        return self._folder / relpath
 
-    def write_text(self, relpath: str, text: str) -> None:
-        self.write(relpath, text.encode("utf-8"))
+    def write(self, relpath: str, data: bytes, *, derived: bool = False) -> None:
+        write_durable(self._folder / relpath, data)
+        if derived:
+            self._derived.add(relpath)
+
+    def write_text(self, relpath: str, text: str, *, derived: bool = False) -> None:
+        self.write(relpath, text.encode("utf-8"), derived=derived)
+
+    @contextmanager
+    def writing(self, relpath: str) -> Iterator[BinaryIO]:
+        """A member file to stream into (e.g. a PDF writer); fsync'd when the block ends."""
+        path = self._folder / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+
+    def read_text(self, relpath: str) -> str:
+        return (self._folder / relpath).read_text(encoding="utf-8")
+
+    def remove(self, relpath: str) -> None:
+        """Drop an intermediate file (e.g. a page's text layer once merged into issue.pdf)."""
+        (self._folder / relpath).unlink(missing_ok=True)
 
     def copy_source(self, source: Path) -> None:
         """Keep the original scan (a file, or a folder of page images) under ``source/``."""
-        target = self.folder / "source" / source.name
+        target = self._folder / "source" / source.name
         if source.is_dir():
             shutil.copytree(source, target, symlinks=False)
             for path in sorted(p for p in target.rglob("*") if p.is_file()):
@@ -62,15 +84,21 @@ class StagedIssue:
             with target.open("rb") as f:
                 os.fsync(f.fileno())
 
+    @property
+    def derived(self) -> list[str]:
+        return sorted(self._derived)
+
     def checksums(self) -> dict[str, str]:
+        """sha256 of every source-of-truth file (not ``issue.json``, not derived files)."""
         return {
-            path.relative_to(self.folder).as_posix(): sha256_file(path)
-            for path in sorted(self.folder.rglob("*"))
+            relpath: sha256_file(path)
+            for path in sorted(self._folder.rglob("*"))
             if path.is_file() and path.name != ISSUE_FILE
+            and (relpath := path.relative_to(self._folder).as_posix()) not in self._derived
         }
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 class Archive:
@@ -86,7 +114,7 @@ class Archive:
         archive = cls(root)
         marker = archive.root / ARCHIVE_FILE
         if marker.is_file():
-            info = json.loads(marker.read_text(encoding="utf-8"))
+            info = _read_json(marker)
             if info.get("format") != "bantin-archive":
                 raise ArchiveError(f"{marker}: not a bantin archive")
             if info.get("version") != FORMAT_VERSION:
@@ -152,7 +180,10 @@ class Archive:
         path = self.issue_dir(issue_id) / ISSUE_FILE
         if not path.is_file():
             raise IssueNotFound(f"no issue {issue_id!r} in {self.root}")
-        return IssueRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            return IssueRecord.from_dict(_read_json(path))
+        except (TypeError, KeyError) as exc:
+            raise ArchiveError(f"{path}: not a valid issue record ({exc})") from None
 
     def issues(self) -> list[IssueRecord]:
         """All issues, ordered by date (unknown dates last), then number and id."""
@@ -202,15 +233,16 @@ class Archive:
             **{
                 **record.__dict__,
                 "files": staged.checksums(),
+                "derived": staged.derived,
                 "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
         staged.write(ISSUE_FILE, json.dumps(sealed.to_dict(), ensure_ascii=False, indent=2).encode())
-        fsync_dir(staged.folder)
+        fsync_dir(staged._folder)
         target = self.issue_dir(record.id)
         self.issues_dir.mkdir(parents=True, exist_ok=True)
         try:
-            os.rename(staged.folder, target)
+            os.rename(staged._folder, target)
         except OSError as exc:
             staged.discard()
             raise ArchiveError(f"{target}: could not land issue: {exc}") from exc
@@ -220,3 +252,14 @@ class Archive:
     def write_page_file(self, issue_id: str, relpath: str, data: bytes) -> None:
         """Add a derived file (e.g. a page's analysis) to a landed issue, atomically."""
         write_atomic(self.issue_dir(issue_id) / relpath, data)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from the archive; a damaged file is an ArchiveError naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArchiveError(f"{path}: unreadable ({exc})") from None
+    if not isinstance(data, dict):
+        raise ArchiveError(f"{path}: unreadable (not a JSON object)")
+    return data

@@ -14,13 +14,12 @@ from typing import Any, TypeVar
 
 import click
 
-from archive import Archive, ArchiveError, IssueNotFound
-from index import IngestIndexer, QueryError, SearchResults, open_index, reindex
+from archive import Archive, BantinError, ExitCode, IssueNotFound
+from index import IngestIndexer, SearchResults, open_index, reindex
 from index.schema import ENGINES
 from index.search import SORTS
 from index.search import search as run_search
-from pipeline import ExitCode, MissingDependency, Status, ingest
-from pipeline.errors import InputError
+from pipeline import IngestHooks, IngestOptions, Status, Tesseract, ingest
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_ARCHIVE = "./bantin-archive"
@@ -42,11 +41,14 @@ def engine_option(func: F) -> F:
 
 
 def _notify(message: str) -> None:
-    click.echo(message, err=True)
+    log.info(message)
 
 
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+log = logging.getLogger("bantin")
 
 
 def fail(message: str, code: ExitCode) -> None:
@@ -56,19 +58,18 @@ def fail(message: str, code: ExitCode) -> None:
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """Turn the library's errors into one line and an exit code, never a traceback."""
+    """Turn any error into one line and its exit code; a traceback only with -v."""
     try:
         yield
-    except MissingDependency as exc:
-        fail(str(exc), ExitCode.missing_dependency)
-    except IssueNotFound as exc:
-        fail(str(exc), ExitCode.not_found)
-    except ArchiveError as exc:
-        fail(str(exc), ExitCode.archive_error)
-    except InputError as exc:
-        fail(str(exc), ExitCode.bad_args)
-    except QueryError as exc:
-        fail(str(exc), ExitCode.bad_query)
+    except BantinError as exc:
+        log.debug("details", exc_info=True)
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", ExitCode.ctrl_c)
+    except Exception as exc:
+        log.debug("traceback", exc_info=True)
+        fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with -v for details)",
+             ExitCode.other_error)
 
 
 def echo_json(data: Any) -> None:
@@ -77,11 +78,18 @@ def echo_json(data: Any) -> None:
 
 @click.group()
 @click.version_option(package_name="bantin")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="More detail (-v: tracebacks, -vv: libraries' logs).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def main(verbose: int, quiet: bool) -> None:
     """bantin: a searchable archive of the bulletin Thông tin sinh hoạt chi bộ."""
-    # pypdf and img2pdf log repairs and conversions; bantin reports a file in one line
-    for library in ("pypdf", "img2pdf"):
-        logging.getLogger(library).setLevel(logging.ERROR)
+    # bantin's own messages at INFO; other libraries' only from -vv
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
+                        format="%(name)s: %(message)s", stream=sys.stderr, force=True)
+    log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+    if verbose < 2:
+        # pypdf and img2pdf log repairs and conversions; bantin reports a file in one line
+        for library in ("pypdf", "img2pdf"):
+            logging.getLogger(library).setLevel(logging.ERROR)
 
 
 class _Bar:
@@ -128,14 +136,15 @@ def ingest_command(
     """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
     indexer = None if no_index else IngestIndexer(archive_root, engine, notify=_notify)
-    before = indexer.before_commit if indexer else None
-    after = indexer.after_commit if indexer else None
+    hooks = IngestHooks(
+        before_commit=indexer.before_commit if indexer else None,
+        after_commit=indexer.after_commit if indexer else None,
+        progress=bar,
+    )
+    options = IngestOptions(jobs=jobs, ocr=Tesseract(lang), dpi=dpi, manifest=manifest)
     with handled():
         try:
-            report = ingest(
-                list(paths), archive_root, jobs=jobs, manifest=manifest, lang=lang, dpi=dpi,
-                progress=bar, before_commit=before, after_commit=after,
-            )
+            report = ingest(list(paths), archive_root, options, hooks)
         finally:
             bar.close()
     if as_json:
@@ -309,8 +318,7 @@ def demo_command(archive_root: Path, scans: Path | None) -> None:
     paths = write_demo_scans(folder)
     indexer = IngestIndexer(archive_root, notify=_notify)
     with handled():
-        report = ingest(paths, archive_root, before_commit=indexer.before_commit,
-                        after_commit=indexer.after_commit)
+        report = ingest(paths, archive_root, hooks=IngestHooks(indexer.before_commit, indexer.after_commit))
     for o in report.outcomes:
         detail = f": {o.message}" if o.message else ""
         click.echo(f"{o.status.value}: {o.path.name} ({o.issue_id}){detail}")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from bantin.samples import render_page, save_image_pdf
 from bench.corpus import ATTRIBUTION, pages_of, sentences
-from pipeline import ingest
+from pipeline import IngestOptions, ingest
 
 PAGES = 10
 DPI = 300
@@ -68,7 +68,7 @@ def run_mode(work: Path, pages: list[Image.Image], mode: str) -> dict[str, float
             out.mkdir()
             bare_times.append(bare_tesseract(images, out, jobs))
             started = time.perf_counter()
-            report = ingest([pdf], work / f"archive-{jobs}-{attempt}", jobs=jobs)
+            report = ingest([pdf], work / f"archive-{jobs}-{attempt}", IngestOptions(jobs=jobs))
             our_times.append(time.perf_counter() - started)
             assert report.ok, report.outcomes
         bare, ours = min(bare_times), min(our_times)

@@ -24,8 +24,8 @@ from archive import Archive
 from bantin.samples import SampleIssue, render_page, save_image_pdf, save_text_pdf
 from bench.corpus import ATTRIBUTION, pages_of, sentences
 from index import IngestIndexer, SearchIndex, open_index, search
-from index.text import canonical, fold
-from pipeline import ingest
+from pipeline import IngestHooks, IngestOptions, ingest
+from vntext import canonical, fold
 
 SCANNED_PAGES = 120
 SCAN_SENTENCES = 12  # per scanned page
@@ -104,8 +104,8 @@ def build(work: Path, rng: random.Random) -> tuple[Path, dict[PageKey, str], lis
             truth_text[(name, n)] = "\n".join(paragraphs)
     archive_root = work / "archive"
     indexer = IngestIndexer(archive_root)
-    report = ingest([scans], archive_root, jobs=2, before_commit=indexer.before_commit,
-                    after_commit=indexer.after_commit)
+    report = ingest([scans], archive_root, IngestOptions(IngestOptions(jobs=2)),
+                    IngestHooks(indexer.before_commit, indexer.after_commit))
     assert report.ok, [o for o in report.outcomes if o.message]
     ids = {r.source: r.id for r in Archive.open(archive_root).issues()}
     by_key = {(ids[name], n): text for (name, n), text in truth_text.items()}

@@ -20,7 +20,7 @@ from bench.corpus import ATTRIBUTION, sentences
 from index import SearchIndex, open_index, reindex, search
 from index.analysis import PageAnalysis, analyze
 from index.manager import ANALYSIS_SUFFIX
-from index.text import fold
+from vntext import fold
 
 SYLLABLES_PER_PAGE = 600
 PAGES_PER_ISSUE = 20
@@ -49,9 +49,9 @@ def build_archive(root: Path, pages: int, rng: random.Random) -> Archive:
                 words += [(start + len(tokens), length) for start, length in analysed[i].words]
                 tokens += analysed[i].tokens
             # plain writes: durability is not what is measured here
-            (staged.folder / "pages").mkdir(exist_ok=True)
-            (staged.folder / page_name(n, ".txt")).write_text(text, encoding="utf-8")
-            (staged.folder / page_name(n, ANALYSIS_SUFFIX)).write_text(
+            staged.path("pages").mkdir(exist_ok=True)
+            staged.path(page_name(n, ".txt")).write_text(text, encoding="utf-8")
+            staged.path(page_name(n, ANALYSIS_SUFFIX)).write_text(
                 PageAnalysis(tokens, words).to_json(), encoding="utf-8"
             )
             records.append(PageRecord(n, "text-layer", None, len(tokens), 1240, 1754, 150))

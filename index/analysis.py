@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from underthesea import word_tokenize
-
-from index.text import SYLLABLE, canonical, syllables
+from archive import IssueRecord
+from index.engine import PageDoc
+from index.schema import date_key
+from vntext import fold, segment_words, syllables
 
 ANALYZER_VERSION = 1
-RESYNC_WINDOW = 8  # tokens looked ahead when segmentation and syllables disagree
 
 
 @dataclass(frozen=True)
@@ -57,28 +57,14 @@ class PageAnalysis:
 
 def analyze(text: str) -> PageAnalysis:
     tokens = [tok for tok, _, _ in syllables(text)]
-    return PageAnalysis(tokens=tokens, words=_segment(text, tokens))
+    return PageAnalysis(tokens=tokens, words=segment_words(text, tokens), version=ANALYZER_VERSION)
 
 
-def _segment(text: str, tokens: list[str]) -> list[tuple[int, int]]:
-    """Align underthesea's words to our syllable tokens; words it cannot align are skipped."""
-    words: list[tuple[int, int]] = []
-    pointer = 0
-    for word in word_tokenize(text):
-        parts = [canonical(m.group()) for m in SYLLABLE.finditer(word)]
-        if not parts:
-            continue
-        found = _find(tokens, parts, pointer)
-        if found is None:
-            continue
-        if len(parts) > 1 and " " in word.strip():
-            words.append((found, len(parts)))
-        pointer = found + len(parts)
-    return words
-
-
-def _find(tokens: list[str], parts: list[str], pointer: int) -> int | None:
-    for start in range(pointer, min(pointer + RESYNC_WINDOW, len(tokens))):
-        if tokens[start : start + len(parts)] == parts:
-            return start
-    return None
+def page_doc(record: IssueRecord, n: int, text: str, analysis: PageAnalysis) -> PageDoc:
+    """The finished document for one page: every field the engines index, filled here."""
+    exact, words = analysis.exact_text, analysis.words_text
+    return PageDoc(
+        issue=record.id, page=n, number=record.number, date=record.date,
+        date_key=date_key(record.date), text=text, exact=exact, fold=fold(exact),
+        words=words, wfold=fold(words),
+    )

@@ -1,17 +1,15 @@
 """The engine interface: what every search engine behind bantin must do.
 
-Engines receive text that is already analysed (space-separated tokens, one position
-each) and engine-neutral queries; ranking refinements and snippets are done above
-them, identically for every engine.
+Engines know nothing of Vietnamese: they receive documents that are already analysed
+(space-separated tokens, one position each) and engine-neutral queries; ranking
+refinements and snippets are done above them, identically for every engine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
-
-from index.text import fold
 
 # Indexed fields (see index.schema for what each holds).
 EXACT = "exact"
@@ -27,7 +25,8 @@ EnginePhrase = tuple[Position, ...]
 
 @dataclass(frozen=True)
 class PageDoc:
-    """One page as the index stores it."""
+    """One page as the index stores it: a finished document, every field filled by the
+    index's analysis step (``index.analysis.page_doc``); engines only map the fields."""
 
     issue: str
     page: int
@@ -38,14 +37,8 @@ class PageDoc:
     exact: str  # canonical syllables
     words: str  # canonical words, compounds joined by "_"
     # The folded fields; stored too, so ranking reads them instead of folding each candidate.
-    fold: str = ""
-    wfold: str = ""
-
-    def folded(self) -> PageDoc:
-        """This doc with its folded fields filled in."""
-        if self.fold and self.wfold:
-            return self
-        return replace(self, fold=fold(self.exact), wfold=fold(self.words))
+    fold: str
+    wfold: str
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any
 from archive import Archive, ArchiveError, IssueRecord, StagedIssue
 from archive.fsutil import write_atomic
 from archive.store import page_name
-from index.analysis import ANALYZER_VERSION, PageAnalysis, analyze
+from index.analysis import ANALYZER_VERSION, PageAnalysis, analyze, page_doc
 from index.engine import Engine, PageDoc
-from index.schema import DEFAULT_ENGINE, ENGINES, SCHEMA_VERSION, date_key
+from index.schema import DEFAULT_ENGINE, ENGINES, SCHEMA_VERSION
 
 SETTINGS_FILE = "settings.json"
 ANALYSIS_SUFFIX = ".analysis.json"
@@ -43,8 +43,8 @@ def make_engine(name: str, folder: Path) -> Engine:
 def analyze_staged(staged: StagedIssue, record: IssueRecord) -> None:
     """Ingest hook: store each page's analysis beside its text before the issue lands."""
     for page in record.pages:
-        text = (staged.folder / page_name(page.n, ".txt")).read_text(encoding="utf-8")
-        staged.write_text(page_name(page.n, ANALYSIS_SUFFIX), analyze(text).to_json())
+        text = staged.read_text(page_name(page.n, ".txt"))
+        staged.write_text(page_name(page.n, ANALYSIS_SUFFIX), analyze(text).to_json(), derived=True)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class SearchIndex:
     def open(cls, archive: Archive, engine: str | None = None, notify: Notify | None = None) -> SearchIndex:
         """Open (and if needed build or rebuild) the index of ``engine`` (default: the
         archive's setting, else tantivy)."""
-        settings = _read_settings(archive)
+        settings = _read_settings(archive, notify)
         name = engine or settings.get("engine") or DEFAULT_ENGINE
         if name not in ENGINES:
             raise ArchiveError(f"unknown search engine {name!r} (choose from {', '.join(ENGINES)})")
@@ -98,11 +98,7 @@ class SearchIndex:
         for page in record.pages:
             text = self.archive.page_text(record.id, page.n)
             analysis = self.page_analysis(record.id, page.n, text)
-            yield PageDoc(
-                issue=record.id, page=page.n, number=record.number, date=record.date,
-                date_key=date_key(record.date), text=text, exact=analysis.exact_text,
-                words=analysis.words_text,
-            )
+            yield page_doc(record, page.n, text, analysis)
 
     def add_issue(self, record: IssueRecord) -> None:
         """Index one landed issue (replacing it if it was indexed before) and commit."""
@@ -129,11 +125,19 @@ class SearchIndex:
         return [i for i in self.archive.issue_ids() if i not in indexed]
 
 
-def _read_settings(archive: Archive) -> dict[str, Any]:
+def _read_settings(archive: Archive, notify: Notify | None = None) -> dict[str, Any]:
+    """The index settings; a damaged file counts as none, so the derived index is rebuilt."""
     path = archive.index_dir / SETTINGS_FILE
     if not path.is_file():
         return {}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = exc
+    if not isinstance(data, dict):
+        if notify:
+            notify(f"index: {path} is unreadable ({data}): rebuilding the index")
+        return {}
     return data
 
 

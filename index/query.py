@@ -14,14 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.text import SYLLABLE, canonical
+from archive.errors import BantinError, ExitCode
+from vntext import SYLLABLE, canonical
 
 MAX_QUERY_CHARS = 500
 MAX_ITEMS = 32
 
 
-class QueryError(ValueError):
+class QueryError(BantinError, ValueError):
     """A query that cannot be run; the message says why, in one line."""
+
+    exit_code = ExitCode.bad_query
 
 
 @dataclass(frozen=True)

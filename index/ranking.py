@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.engine import Candidate
-from index.text import fold
+from vntext import fold
 
 # Slack (extra tokens inside the smallest window holding every query word) -> closeness.
 _WINDOW_BUCKETS = ((0, 5), (3, 4), (10, 3), (30, 2), (100, 1))
@@ -59,7 +59,7 @@ class Features:
 
 
 def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
-    doc = candidate.doc.folded()
+    doc = candidate.doc
     exact_tokens = doc.exact.split(" ")
     folded_tokens = doc.fold.split(" ")
     wanted = frozenset().union(*query.alternatives) if query.alternatives else frozenset()

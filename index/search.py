@@ -11,7 +11,7 @@ from index.query import ParsedQuery, QueryError, parse
 from index.ranking import Features, RankQuery, features
 from index.schema import bound_key
 from index.snippets import make_snippet
-from index.text import fold
+from vntext import fold
 
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
@@ -203,7 +203,7 @@ def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, 
     if len(run) < 2:
         return False
     phrase = " ".join(fold(s) for s in run)
-    return not any(f" {phrase} " in f" {c.doc.folded().fold} " for c in candidates[:10])
+    return not any(f" {phrase} " in f" {c.doc.fold} " for c in candidates[:10])
 
 
 __all__ = ["Hit", "QueryError", "SearchResults", "search"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.text import SYLLABLE, fold_syllable
+from vntext import SYLLABLE, fold_syllable
 
 SNIPPET_CHARS = 300
 LEAD_CHARS = 60  # context kept before the first match

@@ -60,7 +60,7 @@ class TantivyEngine:
 
     def add(self, docs: Iterable[PageDoc]) -> int:
         added = 0
-        for doc in map(PageDoc.folded, docs):
+        for doc in docs:
             fields: dict[str, object] = {
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key,
                 "text": doc.text.encode("utf-8"), EXACT: doc.exact, FOLD: doc.fold,

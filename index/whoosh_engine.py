@@ -63,7 +63,7 @@ class WhooshEngine:
 
     def add(self, docs: Iterable[PageDoc]) -> int:
         added = 0
-        for doc in map(PageDoc.folded, docs):
+        for doc in docs:
             fields: dict[str, Any] = {
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key, "text": doc.text,
                 EXACT: doc.exact, FOLD: doc.fold, WORDS: doc.words, WORDS_FOLD: doc.wfold,

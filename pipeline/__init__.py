@@ -4,15 +4,18 @@ discover -> probe -> rasterise -> OCR -> clean-up -> write to archive, one modul
 """
 
 from pipeline.errors import InputError, MissingDependency
-from pipeline.exitcodes import ExitCode
-from pipeline.ingest import IngestReport, Outcome, Status, ingest
+from pipeline.ingest import IngestHooks, IngestOptions, IngestReport, Outcome, Status, ingest
+from pipeline.ocr import OcrEngine, Tesseract
 
 __all__ = [
-    "ExitCode",
+    "IngestHooks",
+    "IngestOptions",
     "IngestReport",
     "InputError",
     "MissingDependency",
+    "OcrEngine",
     "Outcome",
     "Status",
+    "Tesseract",
     "ingest",
 ]

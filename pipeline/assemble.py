@@ -8,37 +8,35 @@ in the writer process, so no page PDF is written twice.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 
+from archive import StagedIssue
 from archive.store import page_name
 from pipeline.discover import Source, SourceKind
 
 PICTURE = ".page.pdf"  # a page picture as a one-page PDF (image sources)
 LAYER = ".layer.pdf"  # Tesseract's invisible text for one page (OCR'd pages)
+ISSUE_PDF = "issue.pdf"
 
 
-def assemble_issue_pdf(source: Source, folder: Path, pages: int, target: Path) -> None:
-    """Write ``target`` from the source and the per-page files in ``folder`` (then dropped)."""
+def assemble_issue_pdf(source: Source, staged: StagedIssue, pages: int) -> None:
+    """Write the staged issue's ``issue.pdf`` from the source and its per-page files (then
+    dropped)."""
     if source.kind is SourceKind.pdf:
         writer = PdfWriter(clone_from=source.path)
     else:
         writer = PdfWriter()
         for n in range(1, pages + 1):
-            writer.add_page(PdfReader(folder / page_name(n, PICTURE)).pages[0])
+            writer.add_page(PdfReader(staged.path(page_name(n, PICTURE))).pages[0])
     for n, page in enumerate(writer.pages, start=1):
-        layer = folder / page_name(n, LAYER)
+        layer = staged.path(page_name(n, LAYER))
         if layer.is_file():
             _overlay(page, PdfReader(layer).pages[0])
-    with target.open("wb") as out:
+    with staged.writing(ISSUE_PDF) as out:
         writer.write(out)
-        out.flush()
-        os.fsync(out.fileno())
     for n in range(1, pages + 1):
         for suffix in (PICTURE, LAYER):
-            (folder / page_name(n, suffix)).unlink(missing_ok=True)
+            staged.remove(page_name(n, suffix))
 
 
 def _overlay(page: PageObject, text: PageObject) -> None:

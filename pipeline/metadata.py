@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
-from pipeline.cleanup import fold
 from pipeline.errors import InputError
+from vntext import fold
 
 MASTHEAD_CHARS = 800  # the masthead sits at the top of page 1
 

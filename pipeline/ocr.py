@@ -1,5 +1,5 @@
-"""OCR: one Tesseract run per page gives text, hOCR (word boxes, confidences) and a
-text-only PDF layer. A page is never OCR'd twice."""
+"""OCR: the engine interface, and Tesseract behind it. One Tesseract run per page gives
+text, hOCR (word boxes, confidences) and a text-only PDF layer; a page is never OCR'd twice."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import pytesseract
 from pytesseract.pytesseract import TesseractError, run_tesseract
@@ -21,6 +22,41 @@ class OcrOutput:
     text: str
     hocr: str
     pdf: bytes  # one page, invisible text only, to lay over the page image
+
+
+class OcrEngine(Protocol):
+    """What the pipeline needs of an OCR engine. Implementations are small picklable
+    values: they travel with each page job to the worker that runs it."""
+
+    @property
+    def model(self) -> str: ...
+
+    def check(self) -> None:
+        """Raise MissingDependency before a batch starts if the engine or model is missing."""
+
+    def version(self) -> str: ...
+
+    def recognize(self, image: Path, dpi: int | None, workdir: Path) -> OcrOutput: ...
+
+
+@dataclass(frozen=True)
+class Tesseract:
+    """Tesseract through pytesseract; ``lang`` is its model ("vie", or "vie+eng")."""
+
+    lang: str = "vie"
+
+    @property
+    def model(self) -> str:
+        return self.lang
+
+    def check(self) -> None:
+        check_language(self.lang)
+
+    def version(self) -> str:
+        return tesseract_version()
+
+    def recognize(self, image: Path, dpi: int | None, workdir: Path) -> OcrOutput:
+        return ocr_image(image, self.lang, dpi, workdir)
 
 
 @cache

@@ -16,11 +16,9 @@ from pathlib import Path
 import img2pdf
 from PIL import Image
 
-from pipeline.cleanup import clean_text
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence
-from pipeline.ocr import ocr_image, tesseract_version
 from pipeline.probe import PageJob
 from pipeline.rasterise import (
     embedded_jpeg,
@@ -31,6 +29,7 @@ from pipeline.rasterise import (
     upright_image,
     web_image,
 )
+from vntext import clean_text
 
 OCR = "ocr"
 TEXT_LAYER = "text-layer"
@@ -53,6 +52,7 @@ class PageResult:
     height: int
     dpi: int
     ocr_engine: str | None
+    ocr_model: str | None
 
 
 def init_worker() -> None:
@@ -68,13 +68,13 @@ def process_page(job: PageJob) -> PageResult:
         image, dpi = _raster(job, workdir)
         width, height = image_size(image)
         preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
-        ocr = ocr_image(image, job.lang, dpi, workdir)
+        ocr = job.ocr.recognize(image, dpi, workdir)
         confidence, words = mean_confidence(ocr.hocr)
         return PageResult(
             n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(ocr.text), hocr=ocr.hocr,
             image=preview, picture_pdf=_picture_pdf(job, image), layer_pdf=ocr.pdf,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
-            ocr_engine=tesseract_version(),
+            ocr_engine=job.ocr.version(), ocr_model=job.ocr.model,
         )
 
 
@@ -110,7 +110,7 @@ def _text_layer_page(job: PageJob) -> PageResult:
         picture_pdf=None, layer_pdf=None, confidence=None,
         words=sum(len(line) for block in layer.blocks for line in block),
         width=math.ceil(layer.width / 72 * PREVIEW_DPI), height=math.ceil(layer.height / 72 * PREVIEW_DPI),
-        dpi=PREVIEW_DPI, ocr_engine=None,
+        dpi=PREVIEW_DPI, ocr_engine=None, ocr_model=None,
     )
 
 

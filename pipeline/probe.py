@@ -17,6 +17,7 @@ from pypdf.errors import PdfReadError
 
 from pipeline.discover import Source, SourceKind
 from pipeline.errors import InputError
+from pipeline.ocr import OcrEngine
 from pipeline.textlayer import TextLayerPage, read_text_layer
 
 # A0 at 300 dpi is 139 Mpx; anything larger is a broken header or a decompression bomb.
@@ -33,18 +34,18 @@ class PageJob:
     path: Path  # the PDF, the TIFF, or the page image
     index: int  # page of the PDF or frame of the TIFF, from 0
     dpi: int  # raster resolution for OCR (PDF pages), or the image's own
-    lang: str
+    ocr: OcrEngine
     text_layer: TextLayerPage | None = None
 
 
-def plan_pages(source: Source, dpi: int, lang: str) -> list[PageJob]:
+def plan_pages(source: Source, dpi: int, ocr: OcrEngine) -> list[PageJob]:
     """Check the source and list its pages (text layers come later: ``with_text_layer``)."""
     if source.kind is SourceKind.pdf:
-        return _plan_pdf(source.path, dpi, lang)
+        return _plan_pdf(source.path, dpi, ocr)
     if source.kind is SourceKind.tiff:
         _, _, frames, image_dpi = _image_info(source.path)
         return [
-            PageJob(n + 1, source.kind, source.path, n, image_dpi or dpi, lang)
+            PageJob(n + 1, source.kind, source.path, n, image_dpi or dpi, ocr)
             for n in range(frames)
         ]
     jobs = []
@@ -53,7 +54,7 @@ def plan_pages(source: Source, dpi: int, lang: str) -> list[PageJob]:
             _, _, _, image_dpi = _image_info(path)
         except InputError as exc:
             raise InputError(f"{path.name}: {exc}") from None
-        jobs.append(PageJob(n, source.kind, path, 0, image_dpi or dpi, lang))
+        jobs.append(PageJob(n, source.kind, path, 0, image_dpi or dpi, ocr))
     return jobs
 
 
@@ -78,7 +79,7 @@ def _image_info(path: Path) -> tuple[int, int, int, int | None]:
     return width, height, frames, dpi if dpi and 50 <= dpi <= 1200 else None
 
 
-def _plan_pdf(path: Path, dpi: int, lang: str) -> list[PageJob]:
+def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> list[PageJob]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -96,7 +97,7 @@ def _plan_pdf(path: Path, dpi: int, lang: str) -> list[PageJob]:
         pixels = (w / POINTS_PER_INCH * dpi) * (h / POINTS_PER_INCH * dpi)
         if pixels > MAX_PIXELS or w <= 0 or h <= 0:
             raise InputError(f"page {n} is {w:.0f}x{h:.0f} pt, too large to rasterise at {dpi} dpi")
-    return [PageJob(n + 1, SourceKind.pdf, path, n, dpi, lang) for n in range(len(boxes))]
+    return [PageJob(n + 1, SourceKind.pdf, path, n, dpi, ocr) for n in range(len(boxes))]
 
 
 def with_text_layer(jobs: list[PageJob]) -> list[PageJob]:

@@ -24,7 +24,7 @@ from bantin.samples import (
     save_text_pdf,
     save_tiff,
 )
-from pipeline import IngestReport, Outcome, Status, ingest
+from pipeline import IngestOptions, IngestReport, Outcome, Status, ingest
 from tests.conftest import RESOURCES, TEST_DPI, word_accuracy
 
 
@@ -67,9 +67,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory, samples: dict[str, SampleIss
     )
     folder = scans / "2019-05_so05"
     save_image_folder(render_issue(samples["so-05-2019"], dpi=TEST_DPI), folder, ext="png")
-    # natural order: trang-10 must come after trang-2 -> add a blank tenth page
+    # natural order: trang-2 before trang-10, where plain sorted() puts trang-10 first
     (folder / "trang-2.png").rename(folder / "trang-10.png")
-    shutil.copy(folder / "trang-1.png", work / "p1.png")
+    (folder / "trang-1.png").rename(folder / "trang-2.png")
     inputs["image-folder"] = folder
     inputs["tiff"] = save_tiff(
         render_issue(samples["so-08-2021"], dpi=TEST_DPI), scans / "ban-tin-so-08-thang-08-2021.tif", TEST_DPI
@@ -94,7 +94,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, samples: dict[str, SampleIss
     (scans / "loop").symlink_to(scans, target_is_directory=True)  # must not walk forever
     archive = root / "archive"
     report = ingest(
-        [scans, inputs["truncated.jpg"], inputs["no-images"]], archive, jobs=2
+        [scans, inputs["truncated.jpg"], inputs["no-images"]], archive, IngestOptions(jobs=2)
     )
     return Batch(root, archive, report, inputs)
 
@@ -203,7 +203,8 @@ def test_ingest_again_is_a_no_op(batch: Batch, tmp_path: Path) -> None:
     before = sorted(p.name for p in (batch.archive / "issues").iterdir())
     renamed = tmp_path / "same-scan-other-name.pdf"
     shutil.copy(batch.inputs["image-pdf"], renamed)
-    report = ingest([batch.inputs["image-pdf"], batch.inputs["tiff"], renamed], batch.archive, jobs=1)
+    again = [batch.inputs["image-pdf"], batch.inputs["tiff"], renamed]
+    report = ingest(again, batch.archive, IngestOptions(jobs=1))
     assert [o.status for o in report.outcomes] == [Status.present] * 3
     assert sorted(p.name for p in (batch.archive / "issues").iterdir()) == before
 
@@ -212,7 +213,7 @@ def test_manifest_overrides_masthead(tmp_path: Path) -> None:
     scan = shutil.copy(RESOURCES / "scan-so-07-2018.pdf", tmp_path / "x.pdf")
     manifest = tmp_path / "manifest.csv"
     manifest.write_text("file,number,date,title\nx.pdf,70,2018-07-20,Số đặc biệt\n", encoding="utf-8")
-    report = ingest([Path(scan)], tmp_path / "archive", jobs=1, manifest=manifest)
+    report = ingest([Path(scan)], tmp_path / "archive", IngestOptions(jobs=1, manifest=manifest))
     record = Archive.open(tmp_path / "archive").load_issue(report.outcomes[0].issue_id or "")
     assert (record.number, record.date, record.title) == (70, "2018-07-20", "Số đặc biệt")
     assert record.provenance == {"number": "manifest", "date": "manifest", "title": "manifest"}
@@ -286,7 +287,7 @@ def test_rotated_pdf_page_text_layer_lies_over_the_words(tmp_path: Path, rotatio
         page.rotate(rotation)
     rotated = tmp_path / "rotated.pdf"
     writer.write(rotated)
-    report = ingest([rotated], tmp_path / "archive", jobs=1)
+    report = ingest([rotated], tmp_path / "archive", IngestOptions(jobs=1))
     archive = Archive.open(tmp_path / "archive")
     issue_id = report.outcomes[0].issue_id or ""
     assert "Đại hội" in archive.page_text(issue_id, 1)
@@ -305,7 +306,7 @@ def test_phone_photo_with_exif_orientation_is_read_upright(tmp_path: Path) -> No
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90° clockwise to show": the pixels are stored turned
     upright.rotate(90, expand=True).save(folder / "trang-1.jpg", exif=exif.tobytes(), quality=90)
-    report = ingest([folder], tmp_path / "archive", jobs=1)
+    report = ingest([folder], tmp_path / "archive", IngestOptions(jobs=1))
     archive = Archive.open(tmp_path / "archive")
     issue_id = report.outcomes[0].issue_id or ""
     assert "Đại hội đoàn viên" in archive.page_text(issue_id, 1)

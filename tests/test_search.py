@@ -15,8 +15,8 @@ import pytest
 from bantin.samples import SampleIssue, save_text_pdf
 from index import IngestIndexer, QueryError, SearchIndex, open_index, reindex, search
 from index.query import parse
-from index.text import canonical, fold
-from pipeline import ingest
+from pipeline import IngestHooks, IngestOptions, ingest
+from vntext import canonical, fold
 
 FILLER = (
     "Hội nông dân xã phối hợp với trạm khuyến nông mở lớp tập huấn kỹ thuật chăm sóc cây ăn quả "
@@ -59,7 +59,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scans.mkdir()
     for name, pages in ISSUES.items():
         save_text_pdf(SampleIssue(name, pages), scans / name)
-    report = ingest([scans], root / "archive", jobs=2)
+    report = ingest([scans], root / "archive", IngestOptions(jobs=2))
     assert report.ok and len(report.outcomes) == len(ISSUES)
     return root / "archive"
 
@@ -200,8 +200,7 @@ def test_ingest_indexes_each_issue_as_it_lands(tmp_path: Path) -> None:
     scans.mkdir()
     save_text_pdf(SampleIssue("x", [["Đại hội chi bộ nhiệm kỳ mới bầu ban chấp hành."]]), scans / "so-04.pdf")
     indexer = IngestIndexer(tmp_path / "archive")
-    ingest([scans], tmp_path / "archive", before_commit=indexer.before_commit,
-           after_commit=indexer.after_commit)
+    ingest([scans], tmp_path / "archive", hooks=IngestHooks(indexer.before_commit, indexer.after_commit))
     results = search(tmp_path / "archive", "dai hoi chi bo")
     assert results.total == 1 and results.hits[0].number == 4
 

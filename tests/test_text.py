@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from index.analysis import PageAnalysis, analyze
-from index.text import canonical, fold
-from pipeline.cleanup import clean_text
 from pipeline.discover import SourceKind, discover
 from pipeline.metadata import from_masthead, from_name, read_manifest, resolve
+from vntext import canonical, clean_text, fold
 
 
 def test_clean_text_nfc_tone_marks_hyphens_whitespace() -> None:
@@ -106,7 +105,7 @@ def test_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path: Path) -
     import struct
     import zlib
 
-    from pipeline import ingest
+    from pipeline import IngestOptions, ingest
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -114,7 +113,7 @@ def test_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path: Path) -
     header = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)  # 400 Mpx, grey
     bomb = tmp_path / "trang-1.png"
     bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
-    report = ingest([tmp_path], tmp_path / "archive", jobs=1)
+    report = ingest([tmp_path], tmp_path / "archive", IngestOptions(jobs=1))
     assert [o.status.value for o in report.outcomes] == ["failed"]
     assert "too large" in report.outcomes[0].message and "trang-1.png" in report.outcomes[0].message
 
@@ -128,10 +127,10 @@ def test_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path: Path) -
     ],
 )
 def test_malformed_pdfs_fail_alone_with_one_line(tmp_path: Path, data: bytes) -> None:
-    from pipeline import ingest
+    from pipeline import IngestOptions, ingest
 
     (tmp_path / "hong.pdf").write_bytes(data)
-    report = ingest([tmp_path / "hong.pdf"], tmp_path / "archive", jobs=1)
+    report = ingest([tmp_path / "hong.pdf"], tmp_path / "archive", IngestOptions(jobs=1))
     [outcome] = report.outcomes
     assert outcome.status.value == "failed" and "PDF" in outcome.message and "\n" not in outcome.message
     assert not any((tmp_path / "archive" / "issues").iterdir())

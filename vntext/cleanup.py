@@ -1,7 +1,7 @@
-"""Vietnamese text clean-up of OCR or text-layer output.
+"""Clean-up of OCR or text-layer output into display text: NFC, one tone-mark style,
+hyphenated line ends joined, whitespace collapsed.
 
-The raw text is kept beside the clean text in the archive; only the clean text is
-indexed and shown.
+Callers keep the raw text beside the clean text; only the clean text is indexed and shown.
 """
 
 from __future__ import annotations
@@ -43,30 +43,3 @@ def _join_hyphenated(match: re.Match[str]) -> str:
     # its hyphen as a compound name.
     head, tail = match.group(1), match.group(2)
     return f"{head}{tail}" if tail.islower() else f"{head}-{tail}"
-
-
-_COMBINING = re.compile(r"[\u0300-\u036f]")
-
-
-def _fold_table() -> dict[int, str]:
-    """Every precomposed Latin letter to its base letter (ầ -> a), and đ -> d: one
-    str.translate folds NFC text, much faster than decomposing it."""
-    table = {ord("đ"): "d", ord("Đ"): "D"}
-    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
-        base = _COMBINING.sub("", unicodedata.normalize("NFD", chr(code)))
-        if base != chr(code) and len(base) == 1 and base.isascii():
-            table[code] = base
-    return table
-
-
-_FOLD_TABLE = _fold_table()
-
-
-def fold(text: str) -> str:
-    """Remove diacritics and vowel marks, đ -> d: the form for matching (index ``fold``
-    fields, masthead and file-name patterns), never for display. Works on whole strings
-    and keeps their syllables (spaces and underscores untouched)."""
-    folded = text.translate(_FOLD_TABLE)
-    if _COMBINING.search(folded):  # decomposed input: fold the slow way
-        folded = _COMBINING.sub("", unicodedata.normalize("NFD", folded)).translate(_FOLD_TABLE)
-    return folded
