@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from archive import Archive, BantinError, ExitCode, IssueNotFound
+from bantin.present import issue_json
 from index import IngestIndexer, SearchResults, open_index, reindex
 from index.schema import ENGINES
 from index.search import SORTS
@@ -207,12 +209,7 @@ def show_command(issue_id: str, archive_root: Path, page_number: int | None, as_
             raise IssueNotFound(f"issue {record.id} has no page {page_number}")
         texts = {p.n: archive.page_text(record.id, p.n) for p in pages}
     if as_json:
-        echo_json({
-            "id": record.id, "number": record.number, "date": record.date, "title": record.title,
-            "source": record.source,
-            "pages": [{"n": p.n, "text": texts[p.n], "confidence": p.confidence, "method": p.method}
-                      for p in pages],
-        })
+        echo_json(issue_json(archive, record, pages))
         return
     click.echo(f"{record.id}  Số {record.number if record.number is not None else '?'}  "
                f"{record.date or 'date unknown'}  {record.title or ''}  ({record.source})")
@@ -303,6 +300,28 @@ def reindex_command(archive_root: Path, engine: str | None) -> None:
         pages = reindex(archive_root, engine, notify=_notify)
     seconds = time.perf_counter() - started
     click.echo(f"indexed {pages} pages in {seconds:.1f} s")
+
+
+@main.command("serve")
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface; put nginx in front).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes.")
+def serve_command(archive_root: Path, host: str, port: int, workers: int) -> None:
+    """Serve the archive to browsers: search, read pages, download (read-only)."""
+    import uvicorn
+
+    from bantin.web.reader import ArchiveReader
+
+    with handled():
+        ArchiveReader.open(archive_root)  # fail here, in one line, if it is not an archive
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"bantin: serving {archive_root} at http://{shown}:{port}/ (Ctrl-C stops)")
+    os.environ["BANTIN_ARCHIVE"] = str(archive_root.resolve())  # read by each worker process
+    uvicorn.run("bantin.web.app:create_app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", access_log=False)
 
 
 @main.command("demo")

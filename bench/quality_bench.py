@@ -104,7 +104,7 @@ def build(work: Path, rng: random.Random) -> tuple[Path, dict[PageKey, str], lis
             truth_text[(name, n)] = "\n".join(paragraphs)
     archive_root = work / "archive"
     indexer = IngestIndexer(archive_root)
-    report = ingest([scans], archive_root, IngestOptions(IngestOptions(jobs=2)),
+    report = ingest([scans], archive_root, IngestOptions(jobs=2),
                     IngestHooks(indexer.before_commit, indexer.after_commit))
     assert report.ok, [o for o in report.outcomes if o.message]
     ids = {r.source: r.id for r in Archive.open(archive_root).issues()}

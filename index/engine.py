@@ -57,6 +57,7 @@ class EngineQuery:
     boosts: list[Boost] = field(default_factory=list)
     date_from: int | None = None  # inclusive date_key bounds
     date_to: int | None = None
+    issue: str | None = None  # only the pages of this issue
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class Engine(Protocol):
     def clear(self) -> None: ...
 
     def commit(self) -> None: ...
+
+    def refresh(self) -> None:
+        """See what another process committed since this engine was opened."""
 
     def search(
         self, query: EngineQuery, limit: int, by_date: bool = False

@@ -77,6 +77,18 @@ class SearchIndex:
             _write_settings(archive, {**_read_settings(archive), "engine": name})
         return index
 
+    @classmethod
+    def open_reader(cls, archive: Archive) -> SearchIndex:
+        """Open the archive's index for searching only: nothing is built or written (the
+        web server's way in); a missing or outdated index is an ArchiveError."""
+        settings = _read_settings(archive)
+        name = settings.get("engine") or DEFAULT_ENGINE
+        wanted = {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
+        if name not in ENGINES or settings.get("built", {}).get(name) != wanted:
+            raise ArchiveError(f"{archive.root}: the search index is missing or outdated "
+                               "(run 'bantin reindex')")
+        return cls(archive, make_engine(name, archive.index_dir / name))
+
     def _mark_built(self) -> None:
         settings = _read_settings(self.archive)
         built = dict(settings.get("built", {}))

@@ -30,6 +30,7 @@ class Hit:
     score: float
     snippet: str
     highlights: list[tuple[int, int]]
+    near: bool = False  # found through near (edit-distance-1) forms, not the typed words
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,16 @@ class SearchResults:
     total: int
     hits: list[Hit] = field(default_factory=list)
     fuzzy: bool = False  # some hits are edit-distance-1 (near) matches
+    forms: frozenset[str] = frozenset()  # folded forms that matched (typed and near): to outline
 
     def to_dict(self) -> dict[str, object]:
         return {
             "query": self.query,
             "total": self.total,
+            "near": self.fuzzy,
             "hits": [
                 {"issue": h.issue, "number": h.number, "date": h.date, "page": h.page,
-                 "score": h.score, "snippet": h.snippet,
+                 "score": h.score, "near": h.near, "snippet": h.snippet,
                  "highlights": [list(span) for span in h.highlights]}
                 for h in self.hits
             ],
@@ -56,12 +59,16 @@ def _phrase(syllables: tuple[str, ...], alternatives: dict[str, tuple[str, ...]]
     return tuple(alternatives.get(s, (fold(s),)) for s in syllables)
 
 
-def build_query(
-    parsed: ParsedQuery,
-    alternatives: dict[str, tuple[str, ...]],
-    date_from: int | None,
-    date_to: int | None,
-) -> EngineQuery:
+@dataclass(frozen=True)
+class Scope:
+    """Which pages a search looks at: inclusive date_key bounds, one issue."""
+
+    date_from: int | None = None
+    date_to: int | None = None
+    issue: str | None = None
+
+
+def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], scope: Scope) -> EngineQuery:
     """The engine query: every requirement on the folded field, boosts for the query's
     phrase (folded and exact) and its compounds. With near-match ``alternatives`` a query
     of several words must match as a phrase: scattered near matches are noise."""
@@ -84,8 +91,9 @@ def build_query(
         must=must,
         must_not=[_phrase(p.syllables, {}) for p in parsed.excluded],
         boosts=boosts,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+        issue=scope.issue,
     )
 
 
@@ -129,16 +137,19 @@ def search(
     text: str,
     *,
     limit: int = 10,
+    offset: int = 0,
     year: int | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
     sort: str = "relevance",
+    issue: str | None = None,
 ) -> SearchResults:
-    """Search the archive's index; raises QueryError for a query that cannot run."""
+    """Search the archive's index (``issue``: within one issue only); ``offset`` hits are
+    skipped, for pages of results. Raises QueryError for a query that cannot run."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+    if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_LIMIT - limit:
+        raise QueryError(f"limit and offset must stay within the first {MAX_LIMIT} hits")
     parsed = parse(text)
     year = parsed.year or year
     low = bound_key(date_from, upper=False) if date_from else None
@@ -147,15 +158,17 @@ def search(
         low = max(low or 0, year * 10000)
         high = min(high or 99999999, year * 10000 + 1299)
     by_date = sort == "date"
-    pool = limit if by_date else max(MIN_POOL, limit * 3)
+    wanted = offset + limit
+    pool = wanted if by_date else max(MIN_POOL, wanted * 3)
+    scope = Scope(low, high, issue)
 
-    total, candidates = index.engine.search(build_query(parsed, {}, low, high), pool, by_date)
+    total, candidates = index.engine.search(build_query(parsed, {}, scope), pool, by_date)
     strict_keys = {(c.doc.issue, c.doc.page) for c in candidates}
     alternatives: dict[str, tuple[str, ...]] = {}
-    if _finds_little(parsed, candidates, total, limit):
+    if _finds_little(parsed, candidates, total, wanted):
         alternatives = fuzzy_alternatives(index, parsed.all_syllables)
         if any(len(a) > 1 for a in alternatives.values()):
-            _, more = index.engine.search(build_query(parsed, alternatives, low, high), pool, by_date)
+            _, more = index.engine.search(build_query(parsed, alternatives, scope), pool, by_date)
             candidates += [c for c in more if (c.doc.issue, c.doc.page) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
     rank_query = RankQuery(
@@ -165,16 +178,17 @@ def search(
     near_total = sum(1 for _, c in scored if (c.doc.issue, c.doc.page) not in strict_keys)
     typed = [frozenset((fold(s),)) for s in parsed.all_syllables]
     hits = []
-    for found, candidate in scored[:limit]:
+    for found, candidate in scored[offset:wanted]:
         exact = (candidate.doc.issue, candidate.doc.page) in strict_keys
         snippet = make_snippet(candidate.doc.text, typed if exact else list(accepted.values()))
         hits.append(Hit(
             issue=candidate.doc.issue, number=candidate.doc.number, date=candidate.doc.date,
             page=candidate.doc.page, score=found.score, snippet=snippet.text,
-            highlights=snippet.highlights,
+            highlights=snippet.highlights, near=not exact,
         ))
-    near = any((h.issue, h.page) not in strict_keys for h in hits)
-    return SearchResults(parsed.text, total + near_total, hits, fuzzy=near)
+    near = any(h.near for h in hits)
+    forms = frozenset().union(*accepted.values()) if near else frozenset().union(*typed)
+    return SearchResults(parsed.text, total + near_total, hits, fuzzy=near, forms=forms)
 
 
 def _rank(

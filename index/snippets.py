@@ -58,3 +58,9 @@ def _best_start(matches: list[tuple[int, int, frozenset[int]]], width: int) -> i
         if quality > best:
             best, best_start = quality, start
     return best_start
+
+
+def highlight_spans(text: str, forms: frozenset[str]) -> list[tuple[int, int]]:
+    """[start, end) of every syllable of a display text whose folded form is in ``forms``
+    (a page's whole text, marked beside its image)."""
+    return [(m.start(), m.end()) for m in SYLLABLE.finditer(text) if fold_syllable(m.group()) in forms]

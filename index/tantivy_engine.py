@@ -87,6 +87,9 @@ class TantivyEngine:
             self._writer = None
         self.index.reload()
 
+    def refresh(self) -> None:
+        self.index.reload()
+
     def count(self) -> int:
         return int(self.index.searcher().num_docs)
 
@@ -132,6 +135,8 @@ class TantivyEngine:
             (tantivy.Occur.Should, tantivy.Query.boost_query(self._phrase(b.field, b.phrase), b.weight))
             for b in query.boosts
         ]
+        if query.issue is not None:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "issue", query.issue)))
         if query.date_from is not None or query.date_to is not None:
             clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
                 self.schema, "date_key", tantivy.FieldType.Integer,

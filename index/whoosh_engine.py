@@ -90,6 +90,9 @@ class WhooshEngine:
             self._writer.commit()
             self._writer = None
 
+    def refresh(self) -> None:
+        """Nothing to do: every Whoosh searcher opens the latest commit."""
+
     def count(self) -> int:
         return int(self.index.doc_count())
 
@@ -113,6 +116,8 @@ class WhooshEngine:
             wq.Or([wq.And([self._phrase(FOLD, p) for p in option]) for option in group])
             for group in query.must
         ]
+        if query.issue is not None:
+            must.append(wq.Term("issue", query.issue))
         if query.date_from is not None or query.date_to is not None:
             must.append(wq.NumericRange("date_key", query.date_from or 1, query.date_to))
         required: wq.Query = wq.And(must)

@@ -211,8 +211,9 @@ def test_cli_search_json_and_errors(archive: Path) -> None:
     run = subprocess.run([bantin, "search", "sinh hoat chi bo", "--json", "--limit", "2"],
                          capture_output=True, text=True, env=env, check=True)
     data = json.loads(run.stdout)
-    assert set(data) == {"query", "total", "hits"} and data["total"] >= 2
-    assert set(data["hits"][0]) == {"issue", "number", "date", "page", "score", "snippet", "highlights"}
+    assert set(data) == {"query", "total", "near", "hits"} and data["total"] >= 2
+    assert set(data["hits"][0]) == {"issue", "number", "date", "page", "score", "near", "snippet",
+                                    "highlights"}
     assert data["hits"][0]["number"] == 1 and data["hits"][0]["date"] == "2018-01"
     bad = subprocess.run([bantin, "search", '"chi bo'], capture_output=True, text=True, env=env)
     assert bad.returncode == 6 and "unbalanced quote" in bad.stderr and "Traceback" not in bad.stderr

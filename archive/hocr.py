@@ -1,0 +1,33 @@
+"""Reading a stored page's hOCR: the word boxes hits are outlined with."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(
+    r"<span[^>]*class=['\"]ocrx_word['\"][^>]*title=['\"]bbox (\d+) (\d+) (\d+) (\d+)[^'\"]*['\"][^>]*>"
+    r"(.*?)</span>",
+    re.S,
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class WordBox:
+    """One word as OCR (or the text layer) placed it, in the pixels of the page's raster."""
+
+    text: str  # NFC as stored
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+def word_boxes(hocr: str) -> list[WordBox]:
+    return [
+        WordBox(html.unescape(_TAG.sub("", m.group(5))).strip(), *map(int, m.group(1, 2, 3, 4)))
+        for m in _WORD.finditer(hocr)
+        if m.group(5).strip()
+    ]

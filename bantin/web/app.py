@@ -1,0 +1,241 @@
+"""``bantin serve``: a fast, read-only web application over the archive, for cadres.
+
+Thin, like the CLI: every view calls the library API (``index.search``, the archive)
+through one shared ``ArchiveReader``. HTML pages work with JavaScript off; the JSON API
+returns what the CLI's ``--json`` prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from archive import BantinError, IssueNotFound, IssueRecord
+from archive.hocr import word_boxes
+from archive.store import page_name
+from bantin.present import citation, date_label, issue_json, number_label
+from bantin.web.reader import ArchiveReader, ServedFile
+from index import QueryError, SearchResults, search
+from index.search import SORTS
+from index.snippets import highlight_spans
+
+HERE = Path(__file__).parent
+PER_PAGE = 10
+ZOOMS = (1, 2, 3)
+DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CACHE = "public, max-age=86400"  # archived files never change under their sha256
+
+
+def create_app(archive_root: Path) -> FastAPI:
+    reader = ArchiveReader.open(archive_root)
+    app = FastAPI(title="bantin", summary="Tìm kiếm bản tin Thông tin sinh hoạt chi bộ",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(number_label=number_label, date_label=date_label)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.exception_handler(BantinError)
+    def bantin_error(request: Request, exc: BantinError) -> Response:
+        status = 404 if isinstance(exc, IssueNotFound) else 400 if isinstance(exc, QueryError) else 503
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": str(exc)}, status_code=status)
+        return templates.TemplateResponse(request, "error.html", {"message": str(exc)}, status_code=status)
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    # -- HTML --------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        issues = reader.issues()
+        years: dict[str, list[IssueRecord]] = {}
+        for record in sorted(issues, key=lambda r: r.date or "", reverse=True):
+            years.setdefault(record.date[:4] if record.date else "Không rõ năm", []).append(record)
+        return page(request, "home.html", years=years, issues=len(issues),
+                    pages=sum(len(r.pages) for r in issues))
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(
+        request: Request, q: str = "", year: str = "", date_from: str = Query("", alias="from"),
+        date_to: str = Query("", alias="to"), sort: str = "relevance", p: int = 1,
+    ) -> HTMLResponse:
+        form = {"q": q, "year": year, "from": date_from, "to": date_to, "sort": sort}
+        if not q.strip():
+            return page(request, "search.html", form=form, results=None, error=None)
+        p = max(1, min(p, 1000 // PER_PAGE))
+        try:
+            results = _search(reader, q, PER_PAGE, (p - 1) * PER_PAGE, year, date_from, date_to, sort)
+        except QueryError as exc:
+            return page(request, "search.html", 400, form=form, results=None, error=str(exc))
+        issues = {r.id: r for r in reader.issues()}
+        hits = [{"hit": h, "record": issues.get(h.issue), "snippet": marked(h.snippet, h.highlights)}
+                for h in results.hits]
+        pages = min(-(-results.total // PER_PAGE), 1000 // PER_PAGE)
+        return page(request, "search.html", form=form, results=results, hits=hits, p=p, pages=pages,
+                    error=None)
+
+    @app.get("/issues/{issue_id}", response_class=HTMLResponse, include_in_schema=False)
+    def issue_page(request: Request, issue_id: str, q: str = "") -> HTMLResponse:
+        record = reader.issue(issue_id)
+        results, error = None, None
+        if q.strip():
+            try:
+                results = search(reader.index(), q, limit=100, issue=record.id)
+            except QueryError as exc:
+                error = str(exc)
+        found = results.hits if results else []
+        hits = [{"hit": h, "snippet": marked(h.snippet, h.highlights)} for h in found]
+        return page(request, "issue.html", record=record, q=q, results=results, hits=hits, error=error)
+
+    @app.get("/issues/{issue_id}/pages/{n:int}", response_class=HTMLResponse, include_in_schema=False)
+    def page_view(request: Request, issue_id: str, n: int, q: str = "", zoom: int = 1) -> HTMLResponse:
+        record = reader.issue(issue_id)
+        info = reader.page(record, n)
+        text = reader.archive.page_text(record.id, n)
+        hit_pages: list[int] = []
+        forms: frozenset[str] = frozenset()
+        if q.strip():
+            try:
+                results = search(reader.index(), q, limit=1000, issue=record.id, sort="relevance")
+                hit_pages, forms = sorted(h.page for h in results.hits), results.forms
+            except QueryError:
+                pass
+        boxes = _boxes(reader, record, n, forms) if forms else []
+        link = str(request.url_for("page_view", issue_id=record.id, n=n))
+        return page(
+            request, "page.html", record=record, info=info, q=q, boxes=boxes,
+            text=marked(text, highlight_spans(text, forms)), zoom=zoom if zoom in ZOOMS else 1,
+            citation=citation(record, n), link=link,
+            previous_hit=max((h for h in hit_pages if h < n), default=None),
+            next_hit=min((h for h in hit_pages if h > n), default=None),
+            hits_here=n in hit_pages,
+        )
+
+    # -- archive files -------------------------------------------------------------------------
+
+    @app.get("/issues/{issue_id}/issue.pdf", include_in_schema=False)
+    def issue_pdf(request: Request, issue_id: str) -> Response:
+        record = reader.issue(issue_id)
+        name = f"ban-tin-{record.date or record.id}-{number_label(record.number)}.pdf".replace(" ", "-")
+        return _file(request, reader.served_file(record, "issue.pdf", "application/pdf"), name)
+
+    @app.get("/issues/{issue_id}/pages/{n:int}.jpg", include_in_schema=False)
+    def page_image(request: Request, issue_id: str, n: int) -> Response:
+        return _file(request, reader.page_image(reader.issue(issue_id), n))
+
+    @app.get("/issues/{issue_id}/pages/{n:int}.txt", include_in_schema=False)
+    def page_text(request: Request, issue_id: str, n: int) -> Response:
+        record = reader.issue(issue_id)
+        reader.page(record, n)
+        return _file(request, reader.served_file(record, page_name(n, ".txt"), "text/plain; charset=utf-8"))
+
+    @app.get("/issues/{issue_id}/pages/{n:int}/thumb.jpg", include_in_schema=False)
+    def thumbnail(request: Request, issue_id: str, n: int) -> Response:
+        data, etag = reader.thumbnail(reader.issue(issue_id), n)
+        etag = f'"{etag[:32]}-t"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE})
+        return Response(data, media_type="image/jpeg", headers={"ETag": etag, "Cache-Control": CACHE})
+
+    # -- JSON API ----------------------------------------------------------------------------
+
+    @app.get("/api/search", summary="Full-text search (the JSON of `bantin search --json`)")
+    def api_search(
+        q: str, limit: int = Query(10, ge=1, le=1000), offset: int = Query(0, ge=0),
+        year: str = "", date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
+        sort: str = "relevance",
+    ) -> dict[str, object]:
+        return _search(reader, q, limit, offset, year, date_from, date_to, sort).to_dict()
+
+    @app.get("/api/issues", summary="Every issue, by date (the JSON of `bantin list --json`)")
+    def api_issues() -> list[dict[str, Any]]:
+        return [r.summary() for r in reader.issues()]
+
+    @app.get("/api/issues/{issue_id}", summary="One issue with its pages' text (`bantin show --json`)")
+    def api_issue(issue_id: str) -> dict[str, Any]:
+        record = reader.issue(issue_id)
+        return issue_json(reader.archive, record, record.pages)
+
+    @app.get("/api/issues/{issue_id}/pages/{n:int}/words",
+             summary="Word boxes to outline for a query, in the pixels of the page's raster")
+    def api_words(issue_id: str, n: int, q: str) -> dict[str, Any]:
+        record = reader.issue(issue_id)
+        info = reader.page(record, n)
+        forms = search(reader.index(), q, limit=1000, issue=record.id).forms
+        return {"width": info.width, "height": info.height,
+                "words": [box.__dict__ for box in _boxes(reader, record, n, forms)]}
+
+    @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return page(request, "docs.html")
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For uvicorn's worker processes (``--workers N``): the archive from $BANTIN_ARCHIVE."""
+    return create_app(Path(os.environ["BANTIN_ARCHIVE"]))
+
+
+def _search(
+    reader: ArchiveReader, q: str, limit: int, offset: int, year: str, date_from: str, date_to: str,
+    sort: str,
+) -> SearchResults:
+    if year and not re.fullmatch(r"(19|20)\d{2}", year):
+        raise QueryError(f"{year} is not a year")
+    for value in (date_from, date_to):
+        if value and not DATE.fullmatch(value):
+            raise QueryError(f"{value} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}")
+    return search(reader.index(), q, limit=limit, offset=offset, year=int(year) if year else None,
+                  date_from=date_from or None, date_to=date_to or None, sort=sort)
+
+
+def _boxes(reader: ArchiveReader, record: IssueRecord, n: int, forms: frozenset[str]) -> list[Any]:
+    """The page's words whose syllables match the query's folded forms."""
+    hocr = reader.archive.page_file(record.id, n, ".hocr").read_text(encoding="utf-8")
+    return [box for box in word_boxes(hocr) if highlight_spans(box.text, forms)]
+
+
+def _file(request: Request, served: ServedFile, download_name: str | None = None) -> Response:
+    etag = f'"{served.etag}"'
+    headers = {"ETag": etag, "Cache-Control": CACHE}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    response = FileResponse(served.path, media_type=served.media_type, filename=download_name,
+                            content_disposition_type="inline")
+    response.headers.update(headers)
+    return response
+
+
+def marked(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """Untrusted OCR text, escaped, with the given spans in <mark>."""
+    out, last = [], 0
+    for start, end in spans:
+        out += [escape(text[last:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)

@@ -1,0 +1,111 @@
+"""The web application's read-only view of one archive: issues (cached until the archive
+changes), the shared index reader, files that may be served, thumbnails."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from archive import Archive, ArchiveError, IssueNotFound, IssueRecord, PageRecord
+from archive.store import page_name
+from index import SearchIndex
+
+ISSUE_ID = re.compile(r"[0-9a-f]{6,64}")
+THUMB_WIDTH = 240
+THUMB_CACHE = 512  # thumbnails kept in memory (about 10 kB each)
+
+
+@dataclass(frozen=True)
+class ServedFile:
+    path: Path
+    etag: str  # the file's sha256 from issue.json
+    media_type: str
+
+
+@dataclass
+class ArchiveReader:
+    """Never writes to the archive; safe to share between request threads."""
+
+    archive: Archive
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _issues: tuple[int, list[IssueRecord]] = (-1, [])
+    _index: SearchIndex | None = None
+    _thumbs: OrderedDict[tuple[str, int], bytes] = field(default_factory=OrderedDict)
+
+    @classmethod
+    def open(cls, root: Path) -> ArchiveReader:
+        return cls(Archive.open(root))
+
+    def issues(self) -> list[IssueRecord]:
+        """All issues by date; re-read only when an ingest has renamed a new one in."""
+        try:
+            stamp = self.archive.issues_dir.stat().st_mtime_ns
+        except FileNotFoundError:
+            return []
+        with self._lock:
+            if self._issues[0] != stamp:
+                self._issues = (stamp, self.archive.issues())
+            return self._issues[1]
+
+    def issue(self, issue_id: str) -> IssueRecord:
+        if not ISSUE_ID.fullmatch(issue_id):
+            raise IssueNotFound(f"no issue {issue_id!r}")
+        return self.archive.load_issue(self.archive.resolve_id(issue_id))
+
+    def page(self, record: IssueRecord, n: int) -> PageRecord:
+        for page in record.pages:
+            if page.n == n:
+                return page
+        raise IssueNotFound(f"issue {record.id} has no page {n}")
+
+    def index(self) -> SearchIndex:
+        """The one index reader requests share, brought up to date with what an ingest
+        committed since the last request."""
+        with self._lock:
+            if self._index is None:
+                self._index = SearchIndex.open_reader(self.archive)
+            index = self._index
+        index.engine.refresh()
+        return index
+
+    def served_file(self, record: IssueRecord, relpath: str, media_type: str) -> ServedFile:
+        """A file of an issue, only if issue.json lists it and it lies inside the archive
+        (a link pointing out of the archive is not served)."""
+        digest = record.files.get(relpath)
+        path = self.archive.issue_dir(record.id) / relpath
+        root = self.archive.root.resolve()
+        if digest is None or not path.is_file() or not path.resolve().is_relative_to(root):
+            raise IssueNotFound(f"{record.id}/{relpath}: no such file")
+        return ServedFile(path, digest, media_type)
+
+    def page_image(self, record: IssueRecord, n: int) -> ServedFile:
+        return self.served_file(record, page_name(self.page(record, n).n, ".jpg"), "image/jpeg")
+
+    def thumbnail(self, record: IssueRecord, n: int) -> tuple[bytes, str]:
+        """A small JPEG of a page (made in memory: the server never writes) and its ETag."""
+        image = self.page_image(record, n)
+        key = (record.id, n)
+        with self._lock:
+            if key in self._thumbs:
+                self._thumbs.move_to_end(key)
+                return self._thumbs[key], image.etag
+        with Image.open(image.path) as page:
+            page.draft("L" if page.mode == "L" else "RGB", (THUMB_WIDTH, THUMB_WIDTH * 2))
+            page.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 4))
+            with io.BytesIO() as out:
+                page.save(out, "JPEG", quality=70)
+                data = out.getvalue()
+        with self._lock:
+            self._thumbs[key] = data
+            while len(self._thumbs) > THUMB_CACHE:
+                self._thumbs.popitem(last=False)
+        return data, image.etag
+
+
+__all__ = ["ArchiveError", "ArchiveReader", "ServedFile"]

@@ -1,0 +1,29 @@
+"""An archive for the web tests: one scanned issue OCR'd by real Tesseract, one
+born-digital issue, and one whose text holds markup (it must render as text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bantin.samples import SampleIssue, render_issue, save_image_pdf, save_text_pdf
+from index import IngestIndexer
+from pipeline import IngestHooks, IngestOptions, ingest
+from tests.conftest import TEST_DPI
+
+HOSTILE = "Ghi chú <script>alert('x')</script> và <img src=x onerror=alert(1)> trong văn bản."
+
+
+def ingest_into(archive: Path, paths: list[Path]) -> None:
+    indexer = IngestIndexer(archive)
+    report = ingest(paths, archive, IngestOptions(jobs=2), IngestHooks(indexer.before_commit, indexer.after_commit))
+    assert report.ok, report.outcomes
+
+
+def build(root: Path, samples: dict[str, SampleIssue]) -> Path:
+    scans = root / "scans"
+    scans.mkdir()
+    save_image_pdf(render_issue(samples["so-03-2019"], dpi=TEST_DPI), scans / "ban-tin-so-03.pdf", TEST_DPI)
+    save_text_pdf(samples["so-12-2020"], scans / "so12.pdf")
+    save_text_pdf(SampleIssue("x", [[HOSTILE]]), scans / "ban-tin-so-07-thang-07-2022.pdf")
+    ingest_into(root / "archive", [scans])
+    return root / "archive"
