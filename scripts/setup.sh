@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Set up bantin on Debian/Ubuntu: system packages (Tesseract with the Vietnamese model,
 # poppler, fonts with Vietnamese glyphs) and a virtualenv in .venv with bantin installed.
+# "setup.sh test" also installs Chromium, which the browser tests drive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
           fonts-dejavu-core fonts-noto-core python3-venv)
+[ "${1:-}" = test ] && packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

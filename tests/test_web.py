@@ -182,7 +182,9 @@ def test_a_link_out_of_the_archive_is_not_followed(tmp_path: Path, samples: dict
     assert client.get(f"/issues/{issue_id}/pages/1.txt").status_code == 404
 
 
-def test_read_only_and_new_issues_show_without_restart(tmp_path: Path, samples: dict[str, SampleIssue]) -> None:
+def test_read_only_and_new_issues_show_without_restart(
+    tmp_path: Path, samples: dict[str, SampleIssue]
+) -> None:
     archive = build(tmp_path, samples)
     client = TestClient(create_app(archive))
 

@@ -15,7 +15,8 @@ HOSTILE = "Ghi chú <script>alert('x')</script> và <img src=x onerror=alert(1)>
 
 def ingest_into(archive: Path, paths: list[Path]) -> None:
     indexer = IngestIndexer(archive)
-    report = ingest(paths, archive, IngestOptions(jobs=2), IngestHooks(indexer.before_commit, indexer.after_commit))
+    hooks = IngestHooks(indexer.before_commit, indexer.after_commit)
+    report = ingest(paths, archive, IngestOptions(jobs=2), hooks)
     assert report.ok, report.outcomes
 
 
