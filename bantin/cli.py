@@ -346,4 +346,6 @@ def demo_command(archive_root: Path, scans: Path | None) -> None:
         for query in ("sinh hoat chi bo", "nong thon moi", "luu tru ho so dang vien", "khuyen hoc"):
             click.secho(f"\n$ bantin search {query!r}", bold=True)
             print_results(run_search(index, query, limit=3))
+    click.secho(f"\nTo search it in a browser: bantin serve --archive {archive_root}, "
+                "then open http://127.0.0.1:8000/", bold=True)
     sys.exit(int(ExitCode.ok if report.ok else ExitCode.input_failed))

@@ -166,8 +166,9 @@ def create_app(archive_root: Path) -> FastAPI:
         q: str, limit: int = Query(10, ge=1, le=1000), offset: int = Query(0, ge=0),
         year: str = "", date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
         sort: str = "relevance",
-    ) -> dict[str, object]:
-        return _search(reader, q, limit, offset, year, date_from, date_to, sort).to_dict()
+    ) -> JSONResponse:
+        # JSONResponse directly: the dict is already plain JSON, no model validation needed
+        return JSONResponse(_search(reader, q, limit, offset, year, date_from, date_to, sort).to_dict())
 
     @app.get("/api/issues", summary="Every issue, by date (the JSON of `bantin list --json`)")
     def api_issues() -> list[dict[str, Any]]:

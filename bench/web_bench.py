@@ -1,0 +1,135 @@
+"""Web load: p50/p95 of ``/api/search`` under 20 concurrent clients on loopback, against
+``bantin serve`` on the demo archive and on the synthetic scale archive (100,000 pages).
+
+Bounded: each client sends a fixed number of requests, one at a time, on one keep-alive
+connection; the whole run stops after its requests or its time limit, whichever is first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+from bantin.samples import write_demo_scans
+from bench.corpus import ATTRIBUTION
+from bench.scale_bench import build_archive, queries
+from index import IngestIndexer, reindex
+from pipeline import IngestHooks, ingest
+
+CLIENTS = 20
+REQUESTS_PER_CLIENT = 30
+TIME_LIMIT_S = 300.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(archive: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    bantin = str(Path(sys.executable).parent / "bantin")
+    process = subprocess.Popen(
+        [bantin, "serve", "--archive", str(archive), "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("web bench: the server did not start")
+
+
+def load(port: int, asked: list[str]) -> tuple[list[float], int, float]:
+    """Latencies (ms) of every answered request, the error count, and the wall time."""
+    times: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + TIME_LIMIT_S
+
+    def client(k: int) -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for i in range(REQUESTS_PER_CLIENT):
+            if time.monotonic() > stop_at:
+                break
+            query = asked[(k * REQUESTS_PER_CLIENT + i) % len(asked)]
+            path = "/api/search?" + urllib.parse.urlencode({"q": query, "limit": 10})
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if ok:
+                    times.append(elapsed)
+                else:
+                    errors += 1
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times, errors, time.perf_counter() - started
+
+
+def measure(name: str, archive: Path, asked: list[str], workers: int) -> None:
+    process, port = serve(archive, workers)
+    try:
+        load(port, asked[:40])  # warm-up: index files into the page cache
+        times, errors, wall = load(port, asked)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    cuts = statistics.quantiles(times, n=20) if len(times) > 1 else [0.0] * 19
+    print(f"  {name}, --workers {workers}: {len(times)} requests, {errors} errors, "
+          f"p50 {statistics.median(times):.0f} ms, p95 {cuts[18]:.0f} ms, "
+          f"{len(times) / wall:.0f} requests/s (goal p95 <= 300 ms at 100,000 pages, no error)")
+
+
+def main(pages: int = 100_000, seed: int = 11) -> None:
+    rng = random.Random(seed)
+    work = Path(tempfile.mkdtemp(prefix="bantin-bench-web-"))
+    print(f"web benchmark: /api/search, {CLIENTS} concurrent clients x {REQUESTS_PER_CLIENT} requests "
+          f"on loopback ({ATTRIBUTION})")
+    demo = work / "demo-archive"
+    indexer = IngestIndexer(demo)
+    ingest(write_demo_scans(work / "demo-scans"), demo, hooks=IngestHooks(indexer.before_commit,
+                                                                          indexer.after_commit))
+    asked = queries(CLIENTS * REQUESTS_PER_CLIENT, rng)
+    for workers in (1, 2):
+        measure("demo archive (4 issues)", demo, asked, workers)
+    build_archive(work / "scale-archive", pages, rng)
+    reindex(work / "scale-archive", "tantivy")
+    for workers in (1, 2):
+        measure(f"scale archive ({pages:,} pages)", work / "scale-archive", asked, workers)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=100_000)
+    main(parser.parse_args().pages)
