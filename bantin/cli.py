@@ -272,12 +272,18 @@ def search_command(
 
 
 def print_results(results: SearchResults) -> None:
+    complete = sum(1 for h in results.hits if not h.relaxed)
     click.echo(f"{results.total} pages match {results.query!r}"
                + (" (with near matches)" if results.fuzzy else ""))
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=1):
+        if hit.relaxed and rank == complete + 1:
+            click.secho("\nNo more pages hold every word; these hold most of them:", bold=True)
         number = f"Số {hit.number}" if hit.number is not None else "Số ?"
+        missing = f"  (missing: {', '.join(hit.missing)})" if hit.relaxed else ""
         click.secho(f"\n{rank}. {number}, {hit.date or 'date unknown'}, page {hit.page}"
-                    f"  [{hit.issue}]", fg="cyan")
+                    f"  [{hit.issue}]{missing}", fg="cyan")
         click.echo("   " + highlighted(hit.snippet, hit.highlights))
 
 

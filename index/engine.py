@@ -86,6 +86,9 @@ class Engine(Protocol):
 
     def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]: ...
 
+    def phrase_freq(self, field_name: str, phrase: tuple[str, ...]) -> int:
+        """Pages where the terms stand adjacent, in order."""
+
     def count(self) -> int: ...
 
     def issues(self) -> set[str]: ...

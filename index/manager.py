@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from archive.store import page_name
 from index.analysis import ANALYZER_VERSION, PageAnalysis, analyze, page_doc
 from index.engine import Engine, PageDoc
 from index.schema import DEFAULT_ENGINE, ENGINES, SCHEMA_VERSION
+from vntext.abbreviations import Abbreviations
 
 SETTINGS_FILE = "settings.json"
 ANALYSIS_SUFFIX = ".analysis.json"
@@ -47,10 +48,25 @@ def analyze_staged(staged: StagedIssue, record: IssueRecord) -> None:
         staged.write_text(page_name(page.n, ANALYSIS_SUFFIX), analyze(text).to_json(), derived=True)
 
 
+ABBREVIATIONS_FILE = "abbreviations.tsv"  # in the archive folder: the archive's own additions
+
+
+def load_abbreviations(archive: Archive, notify: Notify | None = None) -> Abbreviations:
+    """The curated table, extended by ``<archive>/abbreviations.tsv`` where there is one."""
+    table = Abbreviations.default()
+    path = archive.root / ABBREVIATIONS_FILE
+    if path.is_file():
+        for problem in table.extend(path.read_text(encoding="utf-8")):
+            if notify:
+                notify(f"{path}: {problem} (line ignored)")
+    return table
+
+
 @dataclass
 class SearchIndex:
     archive: Archive
     engine: Engine
+    abbreviations: Abbreviations = field(default_factory=Abbreviations.default)
 
     @classmethod
     def open(cls, archive: Archive, engine: str | None = None, notify: Notify | None = None) -> SearchIndex:
@@ -68,7 +84,7 @@ class SearchIndex:
             if notify:
                 notify(f"index: {name} index was built with {built}, now {wanted}: rebuilding")
             shutil.rmtree(folder, ignore_errors=True)
-        index = cls(archive, make_engine(name, folder))
+        index = cls(archive, make_engine(name, folder), load_abbreviations(archive, notify))
         if built is None or stale:
             if notify and archive.issue_ids():
                 notify(f"index: building the {name} index from {archive.root}")
@@ -87,7 +103,7 @@ class SearchIndex:
         if name not in ENGINES or settings.get("built", {}).get(name) != wanted:
             raise ArchiveError(f"{archive.root}: the search index is missing or outdated "
                                "(run 'bantin reindex')")
-        return cls(archive, make_engine(name, archive.index_dir / name))
+        return cls(archive, make_engine(name, archive.index_dir / name), load_abbreviations(archive))
 
     def _mark_built(self) -> None:
         settings = _read_settings(self.archive)

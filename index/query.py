@@ -1,12 +1,16 @@
 """The query language cadres type.
 
-- plain words: every word must match, diacritics optional;
-- ``"quoted phrase"``: the syllables adjacent, in order;
+- plain words: every word must match, diacritics optional (when no page holds them all,
+  search relaxes to the pages holding most of them: see ``index.search``);
+- ``"quoted phrase"``: the syllables adjacent, in order (never dropped by relaxation);
+- ``+word``: a word relaxation never drops;
 - ``a OR b``: either side (binds the two neighbouring items);
 - ``-word`` / ``-"phrase"``: pages with it are left out;
 - ``year:2019``: only issues of that year.
 
 The parser yields syllables in canonical form; folding happens where fields need it.
+Abbreviations ("UBND", "TW") and their full forms become alternatives of each other
+(``vntext.abbreviations``), at query time, so the table grows without a reindex.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 
 from archive.errors import BantinError, ExitCode
 from vntext import SYLLABLE, canonical
+from vntext.abbreviations import Abbreviations
 
 MAX_QUERY_CHARS = 500
 MAX_ITEMS = 32
@@ -33,14 +38,34 @@ class Phrase:
 
     syllables: tuple[str, ...]
     quoted: bool = False
+    typed: str = ""  # a bare word as typed (abbreviations in capitals are told apart by it)
+    mandatory: bool = False  # "+word": kept when the search relaxes
 
 
 @dataclass(frozen=True)
 class Requirement:
     """One option must match; an option is a set of phrases that must all match.
-    Several options come from OR ("nạo vét OR tra cứu": two options of two words)."""
+    Several options come from OR ("nạo vét OR tra cứu": two options of two words), or from
+    an abbreviation and its full form ("UBND" | "ủy ban nhân dân": ``expanded``)."""
 
     options: tuple[tuple[Phrase, ...], ...]
+    expanded: bool = False
+
+    @property
+    def mandatory(self) -> bool:
+        """Quoted phrases and +words: relaxation never drops them."""
+        if self.expanded:
+            return any(p.mandatory for p in self.options[0])
+        return any(p.quoted or p.mandatory for option in self.options for p in option)
+
+    @property
+    def label(self) -> str:
+        """The requirement as the query wrote it (to say which words a page lacks)."""
+        first = self.options[0]
+        if self.expanded or len(self.options) == 1:
+            words = [p.typed or " ".join(p.syllables) for p in first]
+            return " ".join(f'"{w}"' if p.quoted else w for p, w in zip(first, words, strict=True))
+        return " OR ".join(" ".join(" ".join(p.syllables) for p in option) for option in self.options)
 
 
 @dataclass
@@ -67,7 +92,7 @@ _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _OR = "OR"
 
 
-def parse(text: str) -> ParsedQuery:
+def parse(text: str, abbreviations: Abbreviations | None = None) -> ParsedQuery:
     text = text.strip()
     if not text:
         raise QueryError("empty query: type a few words, e.g. sinh hoat chi bo")
@@ -90,6 +115,9 @@ def parse(text: str) -> ParsedQuery:
             continue
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             negated, bare = True, bare[1:]
+        mandatory = bare is not None and bare.startswith("+") and len(bare) > 1
+        if mandatory:
+            bare = bare[1:] if bare else bare
         raw = quoted if quoted is not None else bare or ""
         syllables = tuple(canonical(m.group()) for m in SYLLABLE.finditer(raw))
         if not syllables:
@@ -100,8 +128,11 @@ def parse(text: str) -> ParsedQuery:
         elif quoted is not None:
             units.append(("quoted", Phrase(syllables, True)))
         else:  # "15/6" or "hồ-sơ" in one token: separate words
-            units += [("bare", Phrase((s,))) for s in syllables]
+            units += [("bare", Phrase((canonical(m.group()),), typed=m.group(), mandatory=mandatory))
+                      for m in SYLLABLE.finditer(raw)]
     query.required = _requirements(units)
+    if abbreviations is not None:
+        query.required = _expand(query.required, abbreviations)
     if not query.required:
         raise QueryError("the query has no word to look for (only punctuation, exclusions or filters)")
     if len(query.all_syllables) + len(query.excluded) > MAX_ITEMS:
@@ -143,6 +174,49 @@ def _requirements(units: list[tuple[str, Phrase | None]]) -> list[Requirement]:
         elif sides:
             required.append(Requirement(tuple(sides)))
     return required
+
+
+def _expand(required: list[Requirement], abbreviations: Abbreviations) -> list[Requirement]:
+    """Each abbreviation or full form among runs of plain words becomes one requirement:
+    the words as typed (adjacent) or the other form."""
+    out: list[Requirement] = []
+    i = 0
+    while i < len(required):
+        run_end = i
+        while run_end < len(required) and _plain_word(required[run_end]) is not None:
+            run_end += 1
+        if run_end == i:
+            out.append(required[i])
+            i += 1
+            continue
+        words = [w for w in map(_plain_word, required[i:run_end]) if w is not None]
+        others: dict[tuple[int, int], list[tuple[str, ...]]] = {}
+        for found in abbreviations.expansions([w.typed or w.syllables[0] for w in words]):
+            others.setdefault((found.start, found.end), []).append(found.other)
+        taken = i
+        for (first, last), forms in others.items():  # longest first at each start
+            start, end = i + first, i + last
+            if start < taken:
+                continue  # overlaps a longer form already taken
+            out += required[taken:start]
+            typed = words[first:last]
+            joined = Phrase(tuple(s for w in typed for s in w.syllables),
+                            typed=" ".join(w.typed for w in typed),
+                            mandatory=any(w.mandatory for w in typed))
+            options = ((joined,), *((Phrase(form, quoted=True),) for form in forms))
+            out.append(Requirement(options, expanded=True))
+            taken = end
+        out += required[taken:run_end]
+        i = run_end
+    return out
+
+
+def _plain_word(requirement: Requirement) -> Phrase | None:
+    if len(requirement.options) == 1 and len(requirement.options[0]) == 1:
+        phrase = requirement.options[0][0]
+        if not phrase.quoted and len(phrase.syllables) == 1:
+            return phrase
+    return None
 
 
 def _year(token: str) -> int:

@@ -1,5 +1,6 @@
 """Search: parse, ask the engine for candidates, fall back to edit-distance-1 matches when
-exact terms find little, re-rank, cut snippets."""
+exact terms find little, re-rank, relax to pages holding most of the words when too few
+hold them all (ranked below every page that does), cut snippets, suggest a spelling."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ from dataclasses import dataclass, field
 
 from index.engine import EXACT, FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
 from index.manager import SearchIndex
+from index.near import fuzzy_alternatives
 from index.query import ParsedQuery, QueryError, parse
 from index.ranking import Features, RankQuery, features
+from index.relax import Relaxed, can_relax, relaxed_query, score, weights
 from index.schema import bound_key
-from index.snippets import make_snippet
+from index.snippets import Snippet, make_snippet
+from index.suggest import suggest
 from vntext import fold
 
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 MIN_POOL = 50  # candidates re-ranked for a relevance search
-FUZZY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-MAX_ALTERNATIVES = 24  # edit-distance-1 forms kept per syllable, most frequent first
-MAX_NEAR_LENGTH = 12  # a Vietnamese syllable has at most 7 letters; longer tokens are codes
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class Hit:
     snippet: str
     highlights: list[tuple[int, int]]
     near: bool = False  # found through near (edit-distance-1) forms, not the typed words
+    relaxed: bool = False  # the page lacks some of the query's words
+    matched: tuple[str, ...] = ()  # the query's words (as typed) the page holds
+    missing: tuple[str, ...] = ()  # and those it lacks (relaxed hits only)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class SearchResults:
     total: int
     hits: list[Hit] = field(default_factory=list)
     fuzzy: bool = False  # some hits are edit-distance-1 (near) matches
+    relaxed: bool = False  # some hits lack words of the query (no page held them all)
+    suggestion: str | None = None  # the query as the archive writes it ("Có phải bạn muốn tìm")
     forms: frozenset[str] = frozenset()  # folded forms that matched (typed and near): to outline
 
     def to_dict(self) -> dict[str, object]:
@@ -46,10 +52,12 @@ class SearchResults:
             "query": self.query,
             "total": self.total,
             "near": self.fuzzy,
+            "relaxed": self.relaxed,
+            "suggestion": self.suggestion,
             "hits": [
                 {"issue": h.issue, "number": h.number, "date": h.date, "page": h.page,
-                 "score": h.score, "near": h.near, "snippet": h.snippet,
-                 "highlights": [list(span) for span in h.highlights]}
+                 "score": h.score, "near": h.near, "relaxed": h.relaxed, "matched": list(h.matched),
+                 "snippet": h.snippet, "highlights": [list(span) for span in h.highlights]}
                 for h in self.hits
             ],
         }
@@ -97,41 +105,6 @@ def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], s
     )
 
 
-# Vietnamese initial consonants written with two or three Latin letters; each is one
-# letter of the Vietnamese alphabet, and OCR misreads it as one ("trung" -> "ưung").
-INITIAL_CLUSTERS = ("ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr")
-
-
-def edits1(word: str) -> set[str]:
-    """Every folded string one letter (delete, replace, insert, transpose) from ``word``,
-    counting a Vietnamese initial cluster (tr, ngh, ...) as one letter."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    lead = next((c for c in INITIAL_CLUSTERS if word.startswith(c)), word[:1])
-    rest = word[len(lead):]
-    return (
-        {a + b[1:] for a, b in splits if b}
-        | {a + c + b[1:] for a, b in splits if b for c in FUZZY_ALPHABET}
-        | {a + c + b for a, b in splits for c in FUZZY_ALPHABET}
-        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-        | {c + rest for c in INITIAL_CLUSTERS}
-        | {rest}
-    ) - {word, ""}
-
-
-def fuzzy_alternatives(index: SearchIndex, syllables: list[str]) -> dict[str, tuple[str, ...]]:
-    """For each syllable, its folded form then the indexed forms one edit away."""
-    result: dict[str, tuple[str, ...]] = {}
-    for syllable in dict.fromkeys(syllables):
-        typed = fold(syllable)
-        if not 2 <= len(typed) <= MAX_NEAR_LENGTH:
-            result[syllable] = (typed,)
-            continue
-        freqs = index.engine.doc_freqs(FOLD, sorted(edits1(typed)))
-        near = sorted((t for t, df in freqs.items() if df > 0), key=lambda t: (-freqs[t], t))
-        result[syllable] = (typed, *near[:MAX_ALTERNATIVES])
-    return result
-
-
 def search(
     index: SearchIndex,
     text: str,
@@ -150,7 +123,7 @@ def search(
         raise QueryError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
     if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_LIMIT - limit:
         raise QueryError(f"limit and offset must stay within the first {MAX_LIMIT} hits")
-    parsed = parse(text)
+    parsed = parse(text, index.abbreviations)
     year = parsed.year or year
     low = bound_key(date_from, upper=False) if date_from else None
     high = bound_key(date_to, upper=True) if date_to else None
@@ -160,35 +133,74 @@ def search(
     by_date = sort == "date"
     wanted = offset + limit
     pool = wanted if by_date else max(MIN_POOL, wanted * 3)
-    scope = Scope(low, high, issue)
+    strict_query = build_query(parsed, {}, Scope(low, high, issue))
 
-    total, candidates = index.engine.search(build_query(parsed, {}, scope), pool, by_date)
-    strict_keys = {(c.doc.issue, c.doc.page) for c in candidates}
+    total, candidates = index.engine.search(strict_query, pool, by_date)
+    strict_keys = {_key(c) for c in candidates}
     alternatives: dict[str, tuple[str, ...]] = {}
     if _finds_little(parsed, candidates, total, wanted):
-        alternatives = fuzzy_alternatives(index, parsed.all_syllables)
+        alternatives = fuzzy_alternatives(index.engine, parsed.all_syllables)
         if any(len(a) > 1 for a in alternatives.values()):
-            _, more = index.engine.search(build_query(parsed, alternatives, scope), pool, by_date)
-            candidates += [c for c in more if (c.doc.issue, c.doc.page) not in strict_keys]
+            near_query = build_query(parsed, alternatives, Scope(low, high, issue))
+            _, more = index.engine.search(near_query, pool, by_date)
+            candidates += [c for c in more if _key(c) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
     rank_query = RankQuery(
         parsed.plain_run, tuple(accepted[s] for s in parsed.plain_run), frozenset(parsed.all_syllables)
     )
     scored = _rank(rank_query, candidates, strict_keys, by_date)
-    near_total = sum(1 for _, c in scored if (c.doc.issue, c.doc.page) not in strict_keys)
+    near_total = sum(1 for _, c in scored if _key(c) not in strict_keys)
+    everything = tuple(r.label for r in parsed.required)
     typed = [frozenset((fold(s),)) for s in parsed.all_syllables]
     hits = []
     for found, candidate in scored[offset:wanted]:
-        exact = (candidate.doc.issue, candidate.doc.page) in strict_keys
+        exact = _key(candidate) in strict_keys
         snippet = make_snippet(candidate.doc.text, typed if exact else list(accepted.values()))
-        hits.append(Hit(
-            issue=candidate.doc.issue, number=candidate.doc.number, date=candidate.doc.date,
-            page=candidate.doc.page, score=found.score, snippet=snippet.text,
-            highlights=snippet.highlights, near=not exact,
-        ))
+        hits.append(_hit(candidate, found.score, snippet, near=not exact, matched=everything))
+    relaxed: list[Relaxed] = []
+    if len(scored) < wanted and can_relax(parsed):
+        relaxed = _relax(index, parsed, strict_query, pool, by_date, {_key(c) for _, c in scored})
+        for r in relaxed[max(0, offset - len(scored)) : wanted - len(scored)]:
+            held = [parsed.required[i] for i in r.matched]
+            forms = [frozenset((fold(s),)) for q in held for o in q.options for p in o for s in p.syllables]
+            snippet = make_snippet(r.candidate.doc.text, forms)
+            hits.append(_hit(r.candidate, round(r.coverage, 4), snippet, relaxed=True,
+                             matched=tuple(q.label for q in held),
+                             missing=tuple(q.label for i, q in enumerate(parsed.required)
+                                           if i not in r.matched)))
     near = any(h.near for h in hits)
-    forms = frozenset().union(*accepted.values()) if near else frozenset().union(*typed)
-    return SearchResults(parsed.text, total + near_total, hits, fuzzy=near, forms=forms)
+    outline = frozenset().union(*accepted.values()) if near else frozenset().union(*typed)
+    return SearchResults(
+        parsed.text, total + near_total + len(relaxed), hits, fuzzy=near,
+        relaxed=any(h.relaxed for h in hits), suggestion=suggest(index.engine, parsed), forms=outline,
+    )
+
+
+def _key(candidate: Candidate) -> tuple[str, int]:
+    return candidate.doc.issue, candidate.doc.page
+
+
+def _hit(candidate: Candidate, score: float, snippet: Snippet, *, near: bool = False, relaxed: bool = False,
+         matched: tuple[str, ...] = (), missing: tuple[str, ...] = ()) -> Hit:
+    doc = candidate.doc
+    return Hit(issue=doc.issue, number=doc.number, date=doc.date, page=doc.page, score=score,
+               snippet=snippet.text, highlights=snippet.highlights, near=near, relaxed=relaxed,
+               matched=matched, missing=missing)
+
+
+def _relax(
+    index: SearchIndex, parsed: ParsedQuery, strict: EngineQuery, pool: int, by_date: bool,
+    seen: set[tuple[str, int]],
+) -> list[Relaxed]:
+    """Pages holding most of the query's words, best first; never one already found."""
+    _, candidates = index.engine.search(relaxed_query(parsed, strict), pool, by_date)
+    weight = weights(index.engine, parsed)
+    scored = [score(parsed, weight, c) for c in candidates if _key(c) not in seen]
+    if by_date:
+        scored.sort(key=lambda r: (r.candidate.doc.date_key, r.key()), reverse=True)
+    else:
+        scored.sort(key=Relaxed.key, reverse=True)
+    return scored
 
 
 def _rank(
@@ -208,7 +220,7 @@ def _rank(
 
 def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, limit: int) -> bool:
     """Exact terms found fewer pages than asked for, or none where the words stand together.
-    A query with OR names its alternatives itself: no near matches for it."""
+    A query with OR (or an abbreviation) names its alternatives itself: no near matches."""
     if any(len(r.options) > 1 for r in parsed.required):
         return False
     if total < limit:

@@ -101,6 +101,10 @@ class TantivyEngine:
         searcher = self.index.searcher()
         return {term: int(searcher.doc_freq(field_name, term)) for term in terms}
 
+    def phrase_freq(self, field_name: str, phrase: tuple[str, ...]) -> int:
+        query = tantivy.Query.phrase_query(self.schema, field_name, list(phrase))
+        return int(getattr(self.index.searcher().search(query, 1, count=True), "count", 0) or 0)
+
     # -- queries --------------------------------------------------------------------------------
 
     def _phrase(self, field_name: str, phrase: EnginePhrase) -> tantivy.Query:

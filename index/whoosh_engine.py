@@ -104,6 +104,10 @@ class WhooshEngine:
         with self.index.searcher() as searcher:
             return {term: int(searcher.doc_frequency(field_name, term)) for term in terms}
 
+    def phrase_freq(self, field_name: str, phrase: tuple[str, ...]) -> int:
+        with self.index.searcher() as searcher:
+            return len(searcher.search(wq.Phrase(field_name, list(phrase)), limit=None))
+
     def _phrase(self, field_name: str, phrase: EnginePhrase) -> wq.Query:
         options = [
             wq.Term(field_name, words[0]) if len(words) == 1 else wq.Phrase(field_name, list(words))

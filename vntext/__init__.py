@@ -6,12 +6,21 @@ function says which form of the text it takes and returns (see ``vntext.syllable
 
 from vntext.cleanup import clean_text, normalize_syllable
 from vntext.segment import segment_words
-from vntext.syllables import SYLLABLE, canonical, fold, fold_syllable, has_diacritics, syllables
+from vntext.syllables import (
+    SYLLABLE,
+    canonical,
+    diacritic_forms,
+    fold,
+    fold_syllable,
+    has_diacritics,
+    syllables,
+)
 
 __all__ = [
     "SYLLABLE",
     "canonical",
     "clean_text",
+    "diacritic_forms",
     "fold",
     "fold_syllable",
     "has_diacritics",

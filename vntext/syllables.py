@@ -72,3 +72,26 @@ def syllables(text: str) -> list[tuple[str, int, int]]:
 
 def has_diacritics(text: str) -> bool:
     return fold(text) != text
+
+
+_VOWEL_FORMS = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "i": "i", "y": "y"}
+_TONE_MARKS = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+
+
+@lru_cache(maxsize=4096)
+def diacritic_forms(folded: str) -> frozenset[str]:
+    """Every canonical syllable that folds to ``folded`` ("bo" -> bo, bò, bộ, bơ, bở, ...):
+    the candidates for putting a syllable typed without marks back into Vietnamese."""
+    if not folded.isascii() or not folded.isalpha() or len(folded) > 7:
+        return frozenset({folded})
+    slots = [_VOWEL_FORMS.get(c, "đd" if c == "d" and i == 0 else c) for i, c in enumerate(folded)]
+    vowel_at = [i for i, c in enumerate(folded) if c in _VOWEL_FORMS]
+    bases = [""]
+    for options in slots:
+        bases = [b + o for b in bases for o in options]
+    forms = set(bases)
+    for base in bases:
+        for at in vowel_at:
+            for tone in _TONE_MARKS:
+                forms.add(canonical(unicodedata.normalize("NFC", base[: at + 1] + tone + base[at + 1 :])))
+    return frozenset(f for f in forms if fold(f) == folded)

@@ -1,0 +1,45 @@
+"""Near matches: the indexed words one letter away from a typed word, for OCR misreads
+and typing slips ("thnng" -> "thông", "ưung" -> "trung")."""
+
+from __future__ import annotations
+
+from index.engine import FOLD, Engine
+from vntext import fold
+
+FUZZY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+MAX_ALTERNATIVES = 24  # edit-distance-1 forms kept per syllable, most frequent first
+MAX_NEAR_LENGTH = 12  # a Vietnamese syllable has at most 7 letters; longer tokens are codes
+
+# Vietnamese initial consonants written with two or three Latin letters; each is one
+# letter of the Vietnamese alphabet, and OCR misreads it as one ("trung" -> "ưung").
+INITIAL_CLUSTERS = ("ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr")
+
+
+def edits1(word: str) -> set[str]:
+    """Every folded string one letter (delete, replace, insert, transpose) from ``word``,
+    counting a Vietnamese initial cluster (tr, ngh, ...) as one letter."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    lead = next((c for c in INITIAL_CLUSTERS if word.startswith(c)), word[:1])
+    rest = word[len(lead):]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + c + b[1:] for a, b in splits if b for c in FUZZY_ALPHABET}
+        | {a + c + b for a, b in splits for c in FUZZY_ALPHABET}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {c + rest for c in INITIAL_CLUSTERS}
+        | {rest}
+    ) - {word, ""}
+
+
+def fuzzy_alternatives(engine: Engine, syllables: list[str]) -> dict[str, tuple[str, ...]]:
+    """For each syllable, its folded form then the indexed forms one edit away."""
+    result: dict[str, tuple[str, ...]] = {}
+    for syllable in dict.fromkeys(syllables):
+        typed = fold(syllable)
+        if not 2 <= len(typed) <= MAX_NEAR_LENGTH:
+            result[syllable] = (typed,)
+            continue
+        freqs = engine.doc_freqs(FOLD, sorted(edits1(typed)))
+        near = sorted((t for t, df in freqs.items() if df > 0), key=lambda t: (-freqs[t], t))
+        result[syllable] = (typed, *near[:MAX_ALTERNATIVES])
+    return result

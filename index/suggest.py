@@ -1,0 +1,80 @@
+""""Có phải bạn muốn tìm": the query as the archive's own vocabulary writes it.
+
+A word typed without marks gets the marks the archive uses most for it, chosen with its
+neighbours where they form a compound ("sinh hoat chi bo" -> "sinh hoạt chi bộ", not
+"chỉ bộ"); a word rare or absent in the archive is replaced by the most frequent word
+one letter away ("thnng tin" -> "thông tin").
+"""
+
+from __future__ import annotations
+
+from index.engine import EXACT, FOLD, Engine
+from index.near import edits1
+from index.query import ParsedQuery
+from vntext import canonical, diacritic_forms, fold, has_diacritics
+
+RARE = 2  # pages: a folded word found on fewer is looked up one letter away
+BETTER = 20  # a neighbour must be this many times more frequent to replace a rare word
+CANDIDATES = 3  # marked forms per word tried with its neighbours
+
+
+def suggest(engine: Engine, parsed: ParsedQuery) -> str | None:
+    """The suggested query, or None when it would read as typed."""
+    if any(len(r.options) > 1 and not r.expanded for r in parsed.required):
+        return None  # OR: the cadre chose the forms
+    typed = [p for r in parsed.required for p in r.options[0]]
+    if any(p.quoted or not p.typed for p in typed):
+        return None  # a quoted phrase: as typed
+    words = [w for p in typed for w in p.typed.split()]
+    folded = [_frequent_neighbour(engine, fold(canonical(w))) for w in words]
+    options = [_marked_forms(engine, f, w) for f, w in zip(folded, words, strict=True)]
+    chosen = _with_neighbours(engine, options)
+    suggestion = " ".join(chosen)
+    if suggestion == " ".join(canonical(w) for w in words):
+        return None
+    return suggestion
+
+
+def _frequent_neighbour(engine: Engine, typed: str) -> str:
+    if not typed.isalpha() or len(typed) > 7:
+        return typed
+    freq = engine.doc_freqs(FOLD, [typed])[typed]
+    if freq >= RARE:
+        return typed
+    near = engine.doc_freqs(FOLD, sorted(edits1(typed)))
+    best = max(near, key=lambda t: (near[t], t), default=typed)
+    # an absent word takes any frequent neighbour; a rare one only a far more frequent one
+    return best if near.get(best, 0) >= (BETTER * freq if freq else RARE) else typed
+
+
+def _marked_forms(engine: Engine, folded: str, typed: str) -> list[tuple[str, int]]:
+    """The archive's forms of a folded word, most frequent first (the typed form itself
+    when it already has marks and is in the archive)."""
+    typed_form = canonical(typed)
+    marked = has_diacritics(typed_form) and fold(typed_form) == folded
+    if marked and engine.doc_freqs(EXACT, [typed_form])[typed_form] > 0:
+        return [(typed_form, 1)]
+    freqs = engine.doc_freqs(EXACT, sorted(diacritic_forms(folded)))
+    found = sorted(((f, n) for f, n in freqs.items() if n > 0), key=lambda fn: (-fn[1], fn[0]))
+    return found[:CANDIDATES] or [(folded, 0)]
+
+
+def _with_neighbours(engine: Engine, options: list[list[tuple[str, int]]]) -> list[str]:
+    """Left to right, each word's form that stands most often beside the form chosen
+    before it, then the most frequent; the first word is chosen again beside the second."""
+    chosen = [forms[0][0] for forms in options]
+    for i in range(1, len(options)):
+        chosen[i] = _best(engine, options[i], before=chosen[i - 1])
+    if len(options) > 1:
+        chosen[0] = _best(engine, options[0], after=chosen[1])
+    return chosen
+
+
+def _best(engine: Engine, forms: list[tuple[str, int]], before: str = "", after: str = "") -> str:
+    if len(forms) == 1:
+        return forms[0][0]
+
+    def beside(form: str) -> int:
+        return engine.phrase_freq(EXACT, tuple(w for w in (before, form, after) if w))
+
+    return max(forms, key=lambda fn: (beside(fn[0]), fn[1]))[0]
