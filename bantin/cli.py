@@ -10,17 +10,20 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from archive import Archive, BantinError, ExitCode, IssueNotFound
+from archive import Archive, ArchiveError, BantinError, ExitCode, IssueNotFound
 from bantin.present import issue_json
 from index import IngestIndexer, SearchResults, open_index, reindex
 from index.schema import ENGINES
 from index.search import SORTS
 from index.search import search as run_search
+from index.searchlog import SearchEntry, open_search_log
+from index.searchlog import report as search_report
 from pipeline import IngestHooks, IngestOptions, Status, Tesseract, ingest
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,6 +47,13 @@ def engine_option(func: F) -> F:
 
 def _notify(message: str) -> None:
     log.info(message)
+
+
+def log_dir_option(func: F) -> F:
+    return click.option(
+        "--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Search log folder (default: logs/ in the archive folder).",
+    )(func)
 
 
 def json_option(func: F) -> F:
@@ -248,16 +258,18 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--to", "date_to", callback=_check_date, help="Up to this date (2020-06).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @engine_option
+@log_dir_option
 @json_option
 def search_command(
     query: str, archive_root: Path, limit: int, year: int | None, date_from: str | None,
-    date_to: str | None, sort: str, engine: str | None, as_json: bool,
+    date_to: str | None, sort: str, engine: str | None, log_dir: Path | None, as_json: bool,
 ) -> None:
     """Full-text search; diacritics optional ("sinh hoat chi bo").
 
     \b
     "quoted phrase"   words adjacent, in order
     a OR b            either word
+    +word             keep it when no page holds every word
     -word             leave out pages with it
     year:2019         only that year
     """
@@ -265,6 +277,9 @@ def search_command(
         index = open_index(archive_root, engine, notify=_notify)
         results = run_search(index, query, limit=limit, year=year, date_from=date_from,
                              date_to=date_to, sort=sort)
+        search_log = open_search_log(index.archive, log_dir)
+        if search_log:
+            search_log.append(SearchEntry.of(results, "cli"))
     if as_json:
         echo_json(results.to_dict())
     else:
@@ -296,6 +311,47 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+@main.group("report")
+def report_group() -> None:
+    """Reports for archivists and editors."""
+
+
+@report_group.command("searches")
+@archive_option
+@log_dir_option
+@click.option("--since", callback=_check_date, help="Only searches from this date (2026-01).")
+@json_option
+def report_searches_command(
+    archive_root: Path, log_dir: Path | None, since: str | None, as_json: bool
+) -> None:
+    """What cadres search for, and what they searched for and did not find."""
+    with handled():
+        search_log = open_search_log(Archive.open(archive_root), log_dir)
+        if search_log is None:
+            raise ArchiveError(f"{archive_root}: the search log is turned off in settings.json")
+        summary = search_report(search_log.entries(_since(since)))
+    if as_json:
+        echo_json(summary.to_dict())
+        return
+    click.echo(f"{summary.searches} searches")
+    click.secho("\nSearches per week", bold=True)
+    for week, count in summary.per_week.items():
+        click.echo(f"  {week}  {count}")
+    click.secho("\nMost frequent queries", bold=True)
+    for item in summary.frequent:
+        click.echo(f"  {item.count:5}  {item.query}")
+    click.secho("\nFound nothing, or only pages lacking some words (what the bulletin lacks)", bold=True)
+    for item in summary.unmet:
+        click.echo(f"  {item.count:5}  {item.query}")
+
+
+def _since(value: str | None) -> date | None:
+    if value is None:
+        return None
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    return date(parts[0], parts[1], parts[2])
+
+
 @main.command("reindex")
 @archive_option
 @engine_option
@@ -315,7 +371,8 @@ def reindex_command(archive_root: Path, engine: str | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes.")
-def serve_command(archive_root: Path, host: str, port: int, workers: int) -> None:
+@log_dir_option
+def serve_command(archive_root: Path, host: str, port: int, workers: int, log_dir: Path | None) -> None:
     """Serve the archive to browsers: search, read pages, download (read-only)."""
     import uvicorn
 
@@ -326,6 +383,8 @@ def serve_command(archive_root: Path, host: str, port: int, workers: int) -> Non
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"bantin: serving {archive_root} at http://{shown}:{port}/ (Ctrl-C stops)")
     os.environ["BANTIN_ARCHIVE"] = str(archive_root.resolve())  # read by each worker process
+    if log_dir is not None:
+        os.environ["BANTIN_LOG_DIR"] = str(log_dir.resolve())
     uvicorn.run("bantin.web.app:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False)
 

@@ -77,10 +77,11 @@ class ParsedQuery:
 
     @property
     def plain_run(self) -> tuple[str, ...]:
-        """The syllables of the requirements without OR, in query order: the phrase that
-        ranks first when it stands adjacent in a page."""
+        """The typed syllables of the requirements without OR, in query order: the phrase
+        that ranks first when it stands adjacent in a page."""
         return tuple(
-            s for r in self.required if len(r.options) == 1 for p in r.options[0] for s in p.syllables
+            s for r in self.required if len(r.options) == 1 or r.expanded
+            for p in r.options[0] for s in p.syllables
         )
 
     @property
@@ -199,11 +200,8 @@ def _expand(required: list[Requirement], abbreviations: Abbreviations) -> list[R
             if start < taken:
                 continue  # overlaps a longer form already taken
             out += required[taken:start]
-            typed = words[first:last]
-            joined = Phrase(tuple(s for w in typed for s in w.syllables),
-                            typed=" ".join(w.typed for w in typed),
-                            mandatory=any(w.mandatory for w in typed))
-            options = ((joined,), *((Phrase(form, quoted=True),) for form in forms))
+            # the words as typed, each anywhere on the page as before; or the other form
+            options = (tuple(words[first:last]), *((Phrase(form, quoted=True),) for form in forms))
             out.append(Requirement(options, expanded=True))
             taken = end
         out += required[taken:run_end]

@@ -30,6 +30,9 @@ class Relaxed:
         return (round(self.coverage * COVERAGE_STEPS), self.pairs, self.candidate.score)
 
 
+PAIR_SHARE = 0.5  # two query words standing together count half the rarer one again
+
+
 def _folded(phrase: Phrase) -> EnginePhrase:
     return tuple((fold(s),) for s in phrase.syllables)
 
@@ -45,7 +48,8 @@ def relaxed_query(parsed: ParsedQuery, base: EngineQuery) -> EngineQuery:
     mandatory = [r for r in parsed.required if r.mandatory]
     optional = [r for r in parsed.required if not r.mandatory]
     must = [[[_folded(p) for p in option] for option in r.options] for r in mandatory]
-    must.append([[_folded(p) for p in option] for r in optional for option in r.options])
+    if not mandatory:  # else the mandatory parts alone make a page worth showing
+        must.append([[_folded(p) for p in option] for r in optional for option in r.options])
     boosts = [Boost(FOLD, _folded(p), 1.0) for r in optional for option in r.options for p in option]
     run = parsed.plain_run
     boosts += [Boost(FOLD, ((fold(a),), (fold(b),)), 2.0) for a, b in zip(run, run[1:], strict=False)]
@@ -53,31 +57,48 @@ def relaxed_query(parsed: ParsedQuery, base: EngineQuery) -> EngineQuery:
                        date_to=base.date_to, issue=base.issue)
 
 
-def weights(engine: Engine, parsed: ParsedQuery) -> list[float]:
-    """Each requirement's inverse document frequency (its most common form's, for an
-    abbreviation and its full form; a phrase weighs as its rarest syllable)."""
+@dataclass(frozen=True)
+class Weights:
+    """How much each part of a query counts: a syllable by its inverse document frequency
+    (rare words weigh more than "bài", "về", "năm")."""
+
+    idf: dict[str, float]  # folded syllable -> weight
+
+    def requirement(self, requirement: Requirement) -> float:
+        """As typed for an abbreviation or its full form; the lighter side of an OR."""
+        options = requirement.options[:1] if requirement.expanded else requirement.options
+        return min(sum(self.idf.get(fold(s), 0.0) for p in option for s in p.syllables) for option in options)
+
+    def pair(self, first: str, second: str) -> float:
+        """Two neighbouring query words standing together: a share of the rarer one."""
+        return PAIR_SHARE * min(self.idf.get(fold(first), 0.0), self.idf.get(fold(second), 0.0))
+
+
+def weights(engine: Engine, parsed: ParsedQuery) -> Weights:
     syllables = {fold(s) for r in parsed.required for o in r.options for p in o for s in p.syllables}
     freqs = engine.doc_freqs(FOLD, sorted(syllables))
     pages = max(1, engine.count())
-
-    def idf(syllable: str) -> float:
-        return math.log(1 + pages / (1 + freqs.get(fold(syllable), 0)))
-
-    return [
-        min(sum(max(idf(s) for s in p.syllables) for p in option) for option in r.options)
-        for r in parsed.required
-    ]
+    return Weights({s: math.log(1 + pages / (1 + freqs.get(s, 0))) for s in syllables})
 
 
 def _holds(page: str, requirement: Requirement) -> bool:
-    return any(all(f" {' '.join(fold(s) for s in p.syllables)} " in page for p in option)
-               for option in requirement.options)
+    return any(all(f" {_text(p)} " in page for p in option) for option in requirement.options)
 
 
-def score(parsed: ParsedQuery, weight: list[float], candidate: Candidate) -> Relaxed:
+def score(parsed: ParsedQuery, weight: Weights, candidate: Candidate) -> Relaxed:
+    """The page's coverage: the weight of the requirements it holds, and of the query's
+    neighbouring words standing together in it (the remembered phrase), over the whole
+    query's."""
     page = f" {candidate.doc.fold} "
     matched = tuple(i for i, r in enumerate(parsed.required) if _holds(page, r))
-    run = [fold(s) for s in parsed.plain_run]
-    pairs = sum(1 for a, b in zip(run, run[1:], strict=False) if f" {a} {b} " in page)
-    total = sum(weight) or 1.0
-    return Relaxed(candidate, matched, sum(weight[i] for i in matched) / total, pairs)
+    run = parsed.plain_run
+    pairs = list(zip(run, run[1:], strict=False))
+    together = [(a, b) for a, b in pairs if f" {fold(a)} {fold(b)} " in page]
+    everything = sum(map(weight.requirement, parsed.required)) + sum(weight.pair(a, b) for a, b in pairs)
+    covered = sum(weight.requirement(parsed.required[i]) for i in matched)
+    covered += sum(weight.pair(a, b) for a, b in together)
+    return Relaxed(candidate, matched, covered / (everything or 1.0), len(together))
+
+
+def _text(phrase: Phrase) -> str:
+    return " ".join(fold(s) for s in phrase.syllables)

@@ -43,8 +43,8 @@ def _frequent_neighbour(engine: Engine, typed: str) -> str:
         return typed
     near = engine.doc_freqs(FOLD, sorted(edits1(typed)))
     best = max(near, key=lambda t: (near[t], t), default=typed)
-    # an absent word takes any frequent neighbour; a rare one only a far more frequent one
-    return best if near.get(best, 0) >= (BETTER * freq if freq else RARE) else typed
+    # an absent word takes its most frequent neighbour; a rare one only a far more frequent one
+    return best if near.get(best, 0) >= (BETTER * freq if freq else 1) else typed
 
 
 def _marked_forms(engine: Engine, folded: str, typed: str) -> list[tuple[str, int]]:

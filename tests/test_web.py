@@ -189,14 +189,16 @@ def test_read_only_and_new_issues_show_without_restart(
     client = TestClient(create_app(archive))
 
     def snapshot() -> dict[str, int]:
-        return {str(p): p.stat().st_mtime_ns for p in archive.rglob("*") if p.is_file()}
+        return {str(p): p.stat().st_mtime_ns for p in archive.rglob("*")
+                if p.is_file() and "logs" not in p.relative_to(archive).parts}
 
     before = snapshot()
     for url in ("/", "/search?q=chi+bo", "/api/search?q=chi+bo", "/api/issues",
                 f"/issues/{ids(archive)['so12.pdf']}/pages/1?q=chi+bo",
                 f"/issues/{ids(archive)['so12.pdf']}/pages/1/thumb.jpg"):
         assert client.get(url).status_code == 200, url
-    assert snapshot() == before  # the server wrote nothing
+    assert snapshot() == before  # the server wrote nothing but its search log
+    assert len((archive / "logs" / "searches.jsonl").read_text("utf-8").splitlines()) == 2
     assert "không có" not in client.get("/").text.lower()
     new = tmp_path / "new"
     new.mkdir()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from bantin.present import citation, date_label, issue_json, number_label
 from bantin.web.reader import ArchiveReader, ServedFile
 from index import QueryError, SearchResults, search
 from index.search import SORTS
+from index.searchlog import SearchEntry, SearchLog, SearchReport, open_search_log, report
 from index.snippets import highlight_spans
 
 HERE = Path(__file__).parent
@@ -37,8 +39,17 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 CACHE = "public, max-age=86400"  # archived files never change under their sha256
 
 
-def create_app(archive_root: Path) -> FastAPI:
+def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
+    """The application; ``log_dir`` holds the search log (default: the archive's logs/),
+    the only thing it writes."""
     reader = ArchiveReader.open(archive_root)
+    search_log = open_search_log(reader.archive, log_dir)
+
+    def logged(results: SearchResults, interface: str) -> SearchResults:
+        if search_log is not None:
+            search_log.append(SearchEntry.of(results, interface))
+        return results
+
     app = FastAPI(title="bantin", summary="Tìm kiếm bản tin Thông tin sinh hoạt chi bộ",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -86,7 +97,8 @@ def create_app(archive_root: Path) -> FastAPI:
             return page(request, "search.html", form=form, results=None, error=None)
         p = max(1, min(p, 1000 // PER_PAGE))
         try:
-            results = _search(reader, q, PER_PAGE, (p - 1) * PER_PAGE, year, date_from, date_to, sort)
+            results = logged(_search(reader, q, PER_PAGE, (p - 1) * PER_PAGE, year, date_from, date_to, sort),
+                             "web")
         except QueryError as exc:
             return page(request, "search.html", 400, form=form, results=None, error=str(exc))
         issues = {r.id: r for r in reader.issues()}
@@ -168,7 +180,8 @@ def create_app(archive_root: Path) -> FastAPI:
         sort: str = "relevance",
     ) -> JSONResponse:
         # JSONResponse directly: the dict is already plain JSON, no model validation needed
-        return JSONResponse(_search(reader, q, limit, offset, year, date_from, date_to, sort).to_dict())
+        results = _search(reader, q, limit, offset, year, date_from, date_to, sort)
+        return JSONResponse(logged(results, "api").to_dict())
 
     @app.get("/api/issues", summary="Every issue, by date (the JSON of `bantin list --json`)")
     def api_issues() -> list[dict[str, Any]]:
@@ -188,6 +201,16 @@ def create_app(archive_root: Path) -> FastAPI:
         return {"width": info.width, "height": info.height,
                 "words": [box.__dict__ for box in _boxes(reader, record, n, forms)]}
 
+    @app.get("/api/report/searches", summary="Searches per week, frequent and unmet queries "
+             "(the JSON of `bantin report searches --json`)")
+    def api_report(since: str = "") -> dict[str, object]:
+        return _report(search_log, since).to_dict()
+
+    @app.get("/report/searches", response_class=HTMLResponse, include_in_schema=False)
+    def report_page(request: Request, since: str = "") -> HTMLResponse:
+        return page(request, "report.html", report=_report(search_log, since), since=since,
+                    enabled=search_log is not None)
+
     @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
         return page(request, "docs.html")
@@ -196,8 +219,19 @@ def create_app(archive_root: Path) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """For uvicorn's worker processes (``--workers N``): the archive from $BANTIN_ARCHIVE."""
-    return create_app(Path(os.environ["BANTIN_ARCHIVE"]))
+    """For uvicorn's worker processes (``--workers N``): the archive from $BANTIN_ARCHIVE,
+    the search log's folder from $BANTIN_LOG_DIR."""
+    log_dir = os.environ.get("BANTIN_LOG_DIR")
+    return create_app(Path(os.environ["BANTIN_ARCHIVE"]), Path(log_dir) if log_dir else None)
+
+
+def _report(search_log: SearchLog | None, since: str) -> SearchReport:
+    if since and not DATE.fullmatch(since):
+        raise QueryError(f"{since} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    if search_log is None:
+        return SearchReport(0, {})
+    parts = [int(p) for p in since.split("-")] + [1, 1] if since else []
+    return report(search_log.entries(date(parts[0], parts[1], parts[2]) if parts else None))
 
 
 def _search(
