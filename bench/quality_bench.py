@@ -26,6 +26,8 @@ from bench.corpus import ATTRIBUTION, pages_of, sentences
 from index import IngestIndexer, SearchIndex, open_index, search
 from pipeline import IngestHooks, IngestOptions, ingest
 from vntext import canonical, fold
+from vntext.abbreviations import TABLE as ABBREVIATION_TABLE
+from vntext.abbreviations import Abbreviations, folded_key
 
 SCANNED_PAGES = 120
 SCAN_SENTENCES = 12  # per scanned page
@@ -34,7 +36,11 @@ PAGES_PER_ISSUE = 4
 SCAN_DPI = 200
 TONES = ("\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "")
 VARIANTS = ("as written", "no diacritics", "one wrong tone", "no diacritics, one letter off",
-            "two compounds, shuffled")
+            "two compounds, shuffled", "inside a longer query")
+ABBREVIATED = "abbreviation for a full form"
+# Words cadres add to what they remember ("tài liệu hướng dẫn ... mới nhất")
+FILLERS = ("bài viết về", "tài liệu", "hướng dẫn", "mới nhất", "thông tin về", "năm 2019",
+           "quy định", "tình hình", "kết quả", "cho chi bộ")
 
 PageKey = tuple[str, int]
 
@@ -149,8 +155,42 @@ def make_queries(texts: dict[PageKey, str], scanned: list[PageKey], rng: random.
             VARIANTS[2]: wrong_tone(phrase, rng),
             VARIANTS[3]: letter_off(phrase, rng),
             VARIANTS[4]: fold(f"{pair[1]} {pair[0]}").lower(),
+            VARIANTS[5]: fold(longer_query(phrase, keys[page], rng)).lower(),
         }))
     return queries
+
+
+def longer_query(phrase: str, page: str, rng: random.Random) -> str:
+    """The remembered phrase inside words the page does not hold: two additions, each
+    before or after it."""
+    absent = [f for f in FILLERS if not any(f" {canonical(w)} " in page for w in f.split())]
+    before, after = rng.sample(absent, 2) if len(absent) >= 2 else (absent + ["", ""])[:2]
+    return " ".join(part for part in (before, phrase, after) if part)
+
+
+def abbreviation_queries(texts: dict[PageKey, str], rng: random.Random) -> list[tuple[PageKey, str]]:
+    """Known-item queries typed with an abbreviation ("UBND tinh Quang Nam") for pages
+    that hold its full form followed by the rest of the query."""
+    keys = {page: syllable_key(text) for page, text in texts.items()}
+    table = Abbreviations.default()
+    found: list[tuple[PageKey, str]] = []
+    for page, key in keys.items():
+        tokens = key.split()
+        folded = [fold(t) for t in tokens]
+        spots = [(i, short, long) for short, long in table.pairs.items() if len(long) > 1
+                 for i in range(len(folded) - len(long)) if tuple(folded[i : i + len(long)]) == long]
+        rng.shuffle(spots)
+        for i, short, long in spots:
+            rest = tokens[i + len(long) : i + len(long) + 2]
+            if len(rest) < 2 or not all(t.isalpha() for t in rest):
+                continue
+            full = " " + " ".join(tokens[i : i + len(long) + 2]) + " "
+            if sum(1 for k in keys.values() if full in k) != 1:
+                continue
+            written = next(a for a in ABBREVIATION_TABLE if folded_key(a) == short)
+            found.append((page, f"{written} {fold(' '.join(rest))}"))
+            break
+    return found
 
 
 class Baseline:
@@ -184,16 +224,20 @@ class Baseline:
 
 
 def evaluate(queries: list[Query], top10: Callable[[str], list[PageKey]]) -> dict[str, tuple[float, float]]:
-    scores = {}
-    for variant in VARIANTS:
-        found, reciprocal = 0, 0.0
-        for query in queries:
-            ranked = top10(query.variants[variant])
-            if query.truth in ranked:
-                found += 1
-                reciprocal += 1 / (ranked.index(query.truth) + 1)
-        scores[variant] = (found / len(queries), reciprocal / len(queries))
-    return scores
+    return {v: evaluate_one([(q.truth, q.variants[v]) for q in queries], top10) for v in VARIANTS}
+
+
+def evaluate_one(
+    queries: list[tuple[PageKey, str]], top10: Callable[[str], list[PageKey]]
+) -> tuple[float, float]:
+    """Recall@10 and mean reciprocal rank."""
+    found, reciprocal = 0, 0.0
+    for truth, text in queries:
+        ranked = top10(text)
+        if truth in ranked:
+            found += 1
+            reciprocal += 1 / (ranked.index(truth) + 1)
+    return found / max(1, len(queries)), reciprocal / max(1, len(queries))
 
 
 def bantin_top10(index: SearchIndex) -> Callable[[str], list[PageKey]]:
@@ -219,13 +263,17 @@ def main(seed: int = 7) -> dict[str, dict[str, tuple[float, float]]]:
         "baseline folding": Baseline(archive, folding=True).top10,
     }
     results = {name: evaluate(queries, run) for name, run in systems.items()}
-    width = max(len(v) for v in VARIANTS)
+    abbreviated = abbreviation_queries(texts, rng)
+    for name, run in systems.items():
+        results[name][ABBREVIATED] = evaluate_one(abbreviated, run)
+    width = max(len(v) for v in (*VARIANTS, ABBREVIATED))
     print(f"  {'query form':{width}}  " + "  ".join(f"{name:>22}" for name in systems))
-    for variant in VARIANTS:
+    for variant in (*VARIANTS, ABBREVIATED):
         cells = [f"R@10 {results[s][variant][0]:.3f} MRR {results[s][variant][1]:.3f}" for s in systems]
         print(f"  {variant:{width}}  " + "  ".join(f"{c:>22}" for c in cells))
     example = queries[0].variants
     print("  example query forms: " + " | ".join(example[v] for v in VARIANTS))
+    print(f"  {len(abbreviated)} abbreviation queries, e.g. " + " | ".join(q for _, q in abbreviated[:4]))
     return results
 
 

@@ -1,9 +1,10 @@
 """Relaxation: when no page holds every word of a query, the pages holding most of them.
 
 Cadres type what they remember plus words of their own ("tài liệu hướng dẫn sinh hoạt
-chi bộ mới nhất"). A page is scored by the share of the query it holds, each word
+chi bộ mới nhất"). A page is scored by the share of the query it holds: each word
 weighted by how rare it is in the archive (inverse document frequency), so "bài", "về"
-and "năm" weigh little; then by how many neighbouring query words stand adjacent in it.
+and "năm" weigh little, and each pair of neighbouring query words standing together in
+it weighted by how rare that pair is (the remembered phrase); then by the engine's score.
 Quoted phrases and +words stay mandatory; -words stay excluded.
 """
 
@@ -16,21 +17,18 @@ from index.engine import FOLD, Boost, Candidate, Engine, EnginePhrase, EngineQue
 from index.query import ParsedQuery, Phrase, Requirement
 from vntext import fold
 
-COVERAGE_STEPS = 20  # coverage compared in steps of 5%: a common word more or less is a tie
-
 
 @dataclass(frozen=True)
 class Relaxed:
     candidate: Candidate
     matched: tuple[int, ...]  # indexes into ParsedQuery.required
     coverage: float  # weighted share of the query the page holds, 0..1
-    pairs: int  # neighbouring query words adjacent in the page
 
     def key(self) -> tuple[float, ...]:
-        return (round(self.coverage * COVERAGE_STEPS), self.pairs, self.candidate.score)
+        return (self.coverage, self.candidate.score)
 
 
-PAIR_SHARE = 0.5  # two query words standing together count half the rarer one again
+PAIR_SHARE = 2.0  # a pair of query words standing together: twice what a word that rare counts
 
 
 def _folded(phrase: Phrase) -> EnginePhrase:
@@ -63,6 +61,7 @@ class Weights:
     (rare words weigh more than "bài", "về", "năm")."""
 
     idf: dict[str, float]  # folded syllable -> weight
+    pair_idf: dict[tuple[str, str], float]  # neighbouring query words, folded -> weight as a phrase
 
     def requirement(self, requirement: Requirement) -> float:
         """As typed for an abbreviation or its full form; the lighter side of an OR."""
@@ -70,15 +69,22 @@ class Weights:
         return min(sum(self.idf.get(fold(s), 0.0) for p in option for s in p.syllables) for option in options)
 
     def pair(self, first: str, second: str) -> float:
-        """Two neighbouring query words standing together: a share of the rarer one."""
-        return PAIR_SHARE * min(self.idf.get(fold(first), 0.0), self.idf.get(fold(second), 0.0))
+        """Two neighbouring query words standing together, weighted by how rare they are
+        together: "gặp phải" on one page weighs more than "tài liệu" on hundreds."""
+        return PAIR_SHARE * self.pair_idf.get((fold(first), fold(second)), 0.0)
 
 
 def weights(engine: Engine, parsed: ParsedQuery) -> Weights:
     syllables = {fold(s) for r in parsed.required for o in r.options for p in o for s in p.syllables}
     freqs = engine.doc_freqs(FOLD, sorted(syllables))
     pages = max(1, engine.count())
-    return Weights({s: math.log(1 + pages / (1 + freqs.get(s, 0))) for s in syllables})
+
+    def idf(count: int) -> float:
+        return math.log(1 + pages / (1 + count))
+
+    run = [fold(s) for s in parsed.plain_run]
+    pairs = {(a, b): idf(engine.phrase_freq(FOLD, (a, b))) for a, b in zip(run, run[1:], strict=False)}
+    return Weights({s: idf(freqs.get(s, 0)) for s in syllables}, pairs)
 
 
 def _holds(page: str, requirement: Requirement) -> bool:
@@ -97,7 +103,7 @@ def score(parsed: ParsedQuery, weight: Weights, candidate: Candidate) -> Relaxed
     everything = sum(map(weight.requirement, parsed.required)) + sum(weight.pair(a, b) for a, b in pairs)
     covered = sum(weight.requirement(parsed.required[i]) for i in matched)
     covered += sum(weight.pair(a, b) for a, b in together)
-    return Relaxed(candidate, matched, covered / (everything or 1.0), len(together))
+    return Relaxed(candidate, matched, covered / (everything or 1.0))
 
 
 def _text(phrase: Phrase) -> str:
