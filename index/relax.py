@@ -40,9 +40,10 @@ def can_relax(parsed: ParsedQuery) -> bool:
     return len(parsed.required) >= 2 and bool(optional)
 
 
-def relaxed_query(parsed: ParsedQuery, base: EngineQuery) -> EngineQuery:
+def relaxed_query(parsed: ParsedQuery, base: EngineQuery, weight: Weights) -> EngineQuery:
     """Every mandatory requirement, and at least one of the others; the others and the
-    query's neighbouring words as boosts, so the engine's pool favours pages with more."""
+    query's neighbouring words as boosts weighted as ``score`` weighs them, so the engine's
+    pool already favours the pages relaxation will rank first."""
     mandatory = [r for r in parsed.required if r.mandatory]
     optional = [r for r in parsed.required if not r.mandatory]
     must = [[[_folded(p) for p in option] for option in r.options] for r in mandatory]
@@ -50,7 +51,8 @@ def relaxed_query(parsed: ParsedQuery, base: EngineQuery) -> EngineQuery:
         must.append([[_folded(p) for p in option] for r in optional for option in r.options])
     boosts = [Boost(FOLD, _folded(p), 1.0) for r in optional for option in r.options for p in option]
     run = parsed.plain_run
-    boosts += [Boost(FOLD, ((fold(a),), (fold(b),)), 2.0) for a, b in zip(run, run[1:], strict=False)]
+    boosts += [Boost(FOLD, ((fold(a),), (fold(b),)), max(0.1, weight.pair(a, b)))
+               for a, b in zip(run, run[1:], strict=False)]
     return EngineQuery(must=must, must_not=base.must_not, boosts=boosts, date_from=base.date_from,
                        date_to=base.date_to, issue=base.issue)
 

@@ -193,8 +193,8 @@ def _relax(
     seen: set[tuple[str, int]],
 ) -> list[Relaxed]:
     """Pages holding most of the query's words, best first; never one already found."""
-    _, candidates = index.engine.search(relaxed_query(parsed, strict), pool, by_date)
     weight = weights(index.engine, parsed)
+    _, candidates = index.engine.search(relaxed_query(parsed, strict, weight), pool, by_date)
     scored = [score(parsed, weight, c) for c in candidates if _key(c) not in seen]
     if by_date:
         scored.sort(key=lambda r: (r.candidate.doc.date_key, r.key()), reverse=True)
