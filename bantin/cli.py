@@ -98,6 +98,8 @@ def main(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
                         format="%(name)s: %(message)s", stream=sys.stderr, force=True)
     log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+    logging.captureWarnings(True)  # a library's warning is a log line (-vv), not raw text
+    logging.getLogger("py.warnings").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
     if verbose < 2:
         # pypdf and img2pdf log repairs and conversions; bantin reports a file in one line
         for library in ("pypdf", "img2pdf"):
@@ -172,7 +174,10 @@ def ingest_command(
     else:
         for o in report.outcomes:
             if o.status is Status.failed:
-                click.echo(f"failed: {o.path}: {o.message}", err=True)
+                for line in o.message.splitlines():  # a page folder: each broken page
+                    click.echo(f"failed: {o.path}: {line}", err=True)
+            elif o.status is Status.skipped:
+                click.echo(f"skipped: {o.path}: {o.message}", err=True)
             elif o.status is Status.present:
                 click.echo(f"present: {o.path} ({o.issue_id})")
             else:

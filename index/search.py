@@ -172,7 +172,9 @@ def search(
     outline = frozenset().union(*accepted.values()) if near else frozenset().union(*typed)
     return SearchResults(
         parsed.text, total + near_total + len(relaxed), hits, fuzzy=near,
-        relaxed=any(h.relaxed for h in hits), suggestion=suggest(index.engine, parsed), forms=outline,
+        relaxed=any(h.relaxed for h in hits), forms=outline,
+        suggestion=suggest(index.engine, parsed, [c.doc.exact for c in candidates]
+                           + [r.candidate.doc.exact for r in relaxed]),
     )
 
 

@@ -8,6 +8,8 @@ one letter away ("thnng tin" -> "thông tin").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from index.engine import EXACT, FOLD, Engine
 from index.near import edits1
 from index.query import ParsedQuery
@@ -18,8 +20,10 @@ BETTER = 20  # a neighbour must be this many times more frequent to replace a ra
 CANDIDATES = 3  # marked forms per word tried with its neighbours
 
 
-def suggest(engine: Engine, parsed: ParsedQuery) -> str | None:
-    """The suggested query, or None when it would read as typed."""
+def suggest(engine: Engine, parsed: ParsedQuery, context: list[str]) -> str | None:
+    """The suggested query, or None when it would read as typed. ``context``: the
+    canonical syllables (``exact`` field) of the pages the search found, where a word's
+    forms are looked for beside its neighbours (the whole index when it found none)."""
     if any(len(r.options) > 1 and not r.expanded for r in parsed.required):
         return None  # OR: the cadre chose the forms
     typed = [p for r in parsed.required for p in r.options[0]]
@@ -28,7 +32,7 @@ def suggest(engine: Engine, parsed: ParsedQuery) -> str | None:
     words = [w for p in typed for w in p.typed.split()]
     folded = [_frequent_neighbour(engine, fold(canonical(w))) for w in words]
     options = [_marked_forms(engine, f, w) for f, w in zip(folded, words, strict=True)]
-    chosen = _with_neighbours(engine, options)
+    chosen = _with_neighbours(engine, options, Context(engine, context))
     suggestion = " ".join(chosen)
     if suggestion == " ".join(canonical(w) for w in words):
         return None
@@ -59,22 +63,36 @@ def _marked_forms(engine: Engine, folded: str, typed: str) -> list[tuple[str, in
     return found[:CANDIDATES] or [(folded, 0)]
 
 
-def _with_neighbours(engine: Engine, options: list[list[tuple[str, int]]]) -> list[str]:
+@dataclass(frozen=True)
+class Context:
+    """Where to count how often words stand together: the pages found, else the index."""
+
+    engine: Engine
+    pages: list[str]
+
+    def together(self, words: tuple[str, ...]) -> int:
+        if not self.pages:
+            return self.engine.phrase_freq(EXACT, words)
+        phrase = f" {' '.join(words)} "
+        return sum(f" {page} ".count(phrase) for page in self.pages)
+
+
+def _with_neighbours(engine: Engine, options: list[list[tuple[str, int]]], context: Context) -> list[str]:
     """Left to right, each word's form that stands most often beside the form chosen
     before it, then the most frequent; the first word is chosen again beside the second."""
     chosen = [forms[0][0] for forms in options]
     for i in range(1, len(options)):
-        chosen[i] = _best(engine, options[i], before=chosen[i - 1])
+        chosen[i] = _best(context, options[i], before=chosen[i - 1])
     if len(options) > 1:
-        chosen[0] = _best(engine, options[0], after=chosen[1])
+        chosen[0] = _best(context, options[0], after=chosen[1])
     return chosen
 
 
-def _best(engine: Engine, forms: list[tuple[str, int]], before: str = "", after: str = "") -> str:
+def _best(context: Context, forms: list[tuple[str, int]], before: str = "", after: str = "") -> str:
     if len(forms) == 1:
         return forms[0][0]
 
     def beside(form: str) -> int:
-        return engine.phrase_freq(EXACT, tuple(w for w in (before, form, after) if w))
+        return context.together(tuple(w for w in (before, form, after) if w))
 
     return max(forms, key=lambda fn: (beside(fn[0]), fn[1]))[0]

@@ -44,6 +44,7 @@ class Source:
     path: Path
     kind: SourceKind
     files: tuple[Path, ...]
+    broken: tuple[str, ...] = ()  # "name: reason" of page files that are not images
 
     @property
     def name(self) -> str:
@@ -62,6 +63,7 @@ class Rejected:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    skipped: list[Rejected] = field(default_factory=list)  # subfolders seen, with nothing to ingest
 
 
 def natural_key(path: Path) -> tuple[tuple[int, int | str], ...]:
@@ -100,14 +102,23 @@ def tiff_frames(path: Path) -> int:
         raise InputError(f"corrupt TIFF ({exc})") from None
 
 
-def discover(paths: list[Path]) -> Discovery:
+def discover(paths: list[Path], exclude: tuple[Path, ...] = ()) -> Discovery:
+    """Sources in ``paths``; folders in ``exclude`` (the archive itself, when it lies in a
+    folder being ingested) are not walked."""
     found = Discovery()
     seen: set[tuple[int, int]] = set()
+    for folder in exclude:
+        try:
+            stat = folder.stat()
+        except OSError:
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
     for path in paths:
         if path.is_dir():
             before = len(found.sources) + len(found.rejected)
             _walk(path, found, seen)
             if len(found.sources) + len(found.rejected) == before:
+                found.skipped = [s for s in found.skipped if s.path != path]
                 found.rejected.append(Rejected(path, "folder has no PDFs or page images"))
         elif path.exists():
             _add_file(path, found)
@@ -148,6 +159,8 @@ def _walk(folder: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
         found.rejected.append(Rejected(folder, f"unreadable folder ({exc.strerror})"))
         return
     pages: list[Path] = []
+    broken: list[str] = []
+    before = len(found.sources) + len(found.rejected)
     for entry in entries:
         path = Path(entry.path)
         if entry.name.startswith("."):
@@ -160,11 +173,17 @@ def _walk(folder: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
         try:
             kind = _classify(path)
         except InputError as exc:
-            found.rejected.append(Rejected(path, str(exc)))
+            if path.suffix.lower() == ".pdf":
+                found.rejected.append(Rejected(path, str(exc)))
+            else:  # a page of this folder's issue: the issue fails, naming it
+                pages.append(path)
+                broken.append(f"{path.name}: {exc}")
             continue
         if kind is SourceKind.images:
             pages.append(path)
         else:
             found.sources.append(Source(path, kind, (path,)))
     if pages:
-        found.sources.append(Source(folder, SourceKind.images, tuple(pages)))
+        found.sources.append(Source(folder, SourceKind.images, tuple(pages), tuple(broken)))
+    elif len(found.sources) + len(found.rejected) == before:
+        found.skipped.append(Rejected(folder, "no page images"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +17,7 @@ from archive.store import page_name
 from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
 from pipeline.discover import Source, SourceKind, discover
 from pipeline.errors import InputError, MissingDependency
-from pipeline.executor import ExecutorFactory, default_workers, local_pool
+from pipeline.executor import ExecutorFactory, PageExecutor, default_workers, local_pool
 from pipeline.metadata import Metadata, read_manifest, resolve
 from pipeline.ocr import OcrEngine, Tesseract
 from pipeline.pages import PageResult, process_page
@@ -35,6 +36,7 @@ class Status(StrEnum):
     added = "added"
     present = "present"
     failed = "failed"
+    skipped = "skipped"  # a subfolder with nothing to ingest: said, so the archivist knows
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,45 @@ class _Pending:
     issue_id: str
     sha256: str
     jobs: list[PageJob]
+    notes: tuple[str, ...] = ()
     staged: StagedIssue | None = None
     pages: dict[int, PageRecord] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # pages that could not be read
+    returned: int = 0  # pages back from the workers
     first_page_text: str = ""
     futures: list[Future[PageResult]] = field(default_factory=list)
     failed: bool = False
+
+
+@dataclass
+class _Flight:
+    """The pages submitted to the executor and not yet back."""
+
+    pool: PageExecutor
+    owner: dict[Future[PageResult], tuple[_Pending, PageJob]] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> set[Future[PageResult]]:
+        return set(self.owner)
+
+    def submit(self, issue: _Pending, page_job: PageJob) -> None:
+        future = self.pool.submit(process_page, page_job)
+        issue.futures.append(future)
+        self.owner[future] = (issue, page_job)
+
+    def wait(self) -> tuple[list[tuple[_Pending, Future[PageResult]]], list[tuple[_Pending, PageJob]]]:
+        """Pages that came back, and pages lost with a dead worker (every page in flight)."""
+        done, _ = wait(self.owner, return_when=FIRST_COMPLETED)
+        broken = {f for f in done if not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)}
+        back = [(self.owner.pop(f)[0], f) for f in done if f not in broken]
+        lost = list(self.owner.values()) if broken else []  # the rest die with the pool
+        if broken:
+            self.owner.clear()
+        return back, lost
+
+    def restart(self, pool: PageExecutor) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = pool
 
 
 def source_digest(source: Source) -> str:
@@ -134,8 +170,9 @@ class IngestJob:
     done: int = 0
 
     def run(self, paths: Sequence[Path]) -> None:
-        found = discover(list(paths))
+        found = discover(list(paths), exclude=(self.archive.root,))
         self.report.outcomes += [Outcome(r.path, Status.failed, message=r.reason) for r in found.rejected]
+        self.report.outcomes += [Outcome(r.path, Status.skipped, message=r.reason) for r in found.skipped]
         with self.archive.writer_lock():
             pending = self._plan(found.sources)
             self.total = sum(len(p.jobs) for p in pending)
@@ -174,7 +211,7 @@ class IngestJob:
                 self._outcome(source, Status.present, issue_id, "already present (in the archive)", pages)
                 continue
             try:
-                page_jobs = plan_pages(source, self.options.dpi, self.options.ocr)
+                plan = plan_pages(source, self.options.dpi, self.options.ocr)
             except InputError as exc:
                 self._outcome(source, Status.failed, message=str(exc))
                 continue
@@ -184,63 +221,90 @@ class IngestJob:
                 self._outcome(source, Status.failed, message=f"unreadable ({type(exc).__name__}: {exc})")
                 continue
             batch[issue_id] = source.path
-            pending.append(_Pending(source, issue_id, digest, page_jobs))
+            pending.append(_Pending(source, issue_id, digest, plan.jobs, plan.notes))
         return pending
 
     def _process(self, pending: list[_Pending]) -> None:
         """Process pages in parallel, a few issues at a time (at most ``IN_FLIGHT_PER_WORKER``
-        pages per worker queued), landing each issue as its last page comes back."""
+        pages per worker queued), landing each issue as its last page comes back.
+
+        A worker process that dies (killed, out of memory) takes every page in flight with
+        it: the pool is restarted and those pages are run again one at a time, so a page
+        that kills its worker twice is named and the rest of the batch goes on."""
         workers = self.options.jobs or default_workers()
-        owner: dict[Future[PageResult], _Pending] = {}
         queue = deque(pending)
-        waiting: set[Future[PageResult]] = set()
-        pool = self.options.executor(workers)
+        suspects: deque[tuple[_Pending, PageJob]] = deque()  # in flight when a worker died
+        retried: set[tuple[str, int]] = set()
+        flight = _Flight(self.options.executor(workers))
         try:
-            while queue or waiting:
-                while queue and len(waiting) < workers * IN_FLIGHT_PER_WORKER:
-                    issue = queue.popleft()
-                    try:
-                        issue.jobs = with_text_layer(issue.jobs)
-                    except InputError as exc:
-                        self._fail(issue, str(exc))
-                        self.done += len(issue.jobs)
-                        continue
-                    for page_job in issue.jobs:
-                        future = pool.submit(process_page, page_job)
-                        issue.futures.append(future)
-                        owner[future] = issue
-                        waiting.add(future)
-                if not waiting:
+            while queue or flight.waiting or suspects:
+                if suspects:
+                    if not flight.waiting:
+                        flight.submit(*suspects.popleft())
+                else:
+                    while queue and len(flight.waiting) < workers * IN_FLIGHT_PER_WORKER:
+                        issue = queue.popleft()
+                        try:
+                            issue.jobs = with_text_layer(issue.jobs)
+                        except InputError as exc:
+                            self._fail(issue, str(exc))
+                            self.done += len(issue.jobs)
+                            continue
+                        for page_job in issue.jobs:
+                            flight.submit(issue, page_job)
+                if not flight.waiting:
                     continue
-                finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    issue = owner.pop(future)
+                finished, lost = flight.wait()
+                for issue, future in finished:
                     self.done += 1
-                    if future.cancelled():
-                        continue
-                    self._collect(issue, future)
-                    if len(issue.pages) == len(issue.jobs):
-                        self._land(issue)
+                    if not future.cancelled():
+                        self._collect(issue, future)
+                        self._page_back(issue)
+                if lost:
+                    flight.restart(self.options.executor(workers))
+                    for issue, page_job in lost:
+                        if (issue.issue_id, page_job.n) not in retried:
+                            retried.add((issue.issue_id, page_job.n))
+                            suspects.append((issue, page_job))
+                            continue
+                        self.done += 1
+                        issue.returned += 1
+                        issue.problems.append(f"page {page_job.n}: the worker reading it died twice "
+                                              "(out of memory, or killed)")
+                        self._page_back(issue)
                 self._progress()
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            flight.pool.shutdown(wait=False, cancel_futures=True)
             for issue in pending:
                 if issue.staged:
                     issue.staged.discard()
             raise
-        pool.shutdown()
+        flight.pool.shutdown()
+
+    def _page_back(self, issue: _Pending) -> None:
+        """Once every page of an issue is back: land it, or fail naming every bad page."""
+        if issue.returned == len(issue.jobs) and not issue.failed:
+            if issue.problems:
+                self._fail(issue, "\n".join(issue.problems))
+            else:
+                self._land(issue)
 
     def _collect(self, issue: _Pending, future: Future[PageResult]) -> None:
+        """Stage a page that came back; a page that could not be read is kept as a problem
+        and the other pages still come back, so the report names every broken page."""
+        issue.returned += 1
         if issue.failed:
             return
         try:
             result = future.result()
         except InputError as exc:
-            self._fail(issue, str(exc))
+            issue.problems.append(str(exc))
             return
         except Exception as exc:  # a worker crash must not take the batch down
-            self._fail(issue, f"page processing failed ({type(exc).__name__}: {exc})")
+            issue.problems.append(f"page processing failed ({type(exc).__name__}: {exc})")
             return
+        if issue.problems:
+            return  # the issue will fail: nothing more to stage
         if issue.staged is None:
             issue.staged = self.archive.stage(issue.issue_id)
         staged = issue.staged
@@ -282,8 +346,7 @@ class IngestJob:
                 source_sha256=issue.sha256, provenance=meta.provenance,
                 pages=[issue.pages[n] for n in sorted(issue.pages)],
             )
-            if self.hooks.before_commit:
-                self.hooks.before_commit(staged, record)
+            note = self._derive(staged, record)
             sealed = self.archive.commit(staged, record)
         except InputError as exc:
             self._fail(issue, str(exc))
@@ -293,10 +356,21 @@ class IngestJob:
             return
         issue.staged = None
         low = tuple(p.n for p in sealed.pages if p.confidence is not None and p.confidence < LOW_CONFIDENCE)
-        note = ""
-        if self.hooks.after_commit:
+        if self.hooks.after_commit and not note:
             try:
                 self.hooks.after_commit(self.archive, sealed)
             except Exception as exc:  # the archive has the issue; the derived index can be rebuilt
                 note = f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
-        self._outcome(issue.source, Status.added, sealed.id, note, len(sealed.pages), low)
+        message = "; ".join((*issue.notes, note) if note else issue.notes)
+        self._outcome(issue.source, Status.added, sealed.id, message, len(sealed.pages), low)
+
+    def _derive(self, staged: StagedIssue, record: IssueRecord) -> str:
+        """Derived files (the index's analyses) before landing; their failure never stops
+        an issue from landing: the index is rebuilt from the archive later."""
+        if not self.hooks.before_commit:
+            return ""
+        try:
+            self.hooks.before_commit(staged, record)
+        except Exception as exc:
+            return f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
+        return ""

@@ -119,8 +119,9 @@ def read_manifest(path: Path) -> dict[str, Metadata]:
         title = unicodedata.normalize("NFC", (row.get("title") or "").strip()) or None
         if number_text and not number_text.isdigit():
             raise InputError(f"manifest {path} line {line}: number {number_text!r} is not a number")
-        if date_text and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date_text):
-            raise InputError(f"manifest {path} line {line}: date {date_text!r} is not ISO 8601")
+        if date_text and not _calendar_date(date_text):
+            raise InputError(f"manifest {path} line {line}: date {date_text!r} is not a date "
+                             "(YYYY, YYYY-MM or YYYY-MM-DD)")
         manifest[Path(name).name] = _with_provenance(
             int(number_text) if number_text else None, date_text or None, title, "manifest"
         )
@@ -131,3 +132,15 @@ def resolve(source_name: str, first_page_text: str, manifest: dict[str, Metadata
     """Manifest first, then the masthead, then the name."""
     chosen = manifest.get(source_name, Metadata())
     return chosen.merged(from_masthead(first_page_text)).merged(from_name(source_name))
+
+
+def _calendar_date(text: str) -> bool:
+    """'2019', '2019-05' or a real day such as '2019-05-15' ('2019-13-45' is not)."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        return False
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    try:
+        Date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return True

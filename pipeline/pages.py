@@ -10,6 +10,7 @@ import io
 import math
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +57,11 @@ class PageResult:
 
 
 def init_worker() -> None:
-    """Tesseract's OpenMP threads fight the process pool for cores: one thread per page."""
+    """Tesseract's OpenMP threads fight the process pool for cores: one thread per page.
+    Pillow's warnings about a page's metadata (corrupt EXIF) are not the archivist's
+    business: a page that cannot be read fails with its own one-line reason."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    warnings.filterwarnings("ignore", module="PIL")
 
 
 def process_page(job: PageJob) -> PageResult:

@@ -7,6 +7,7 @@ line before any OCR time is spent on it.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from pipeline.textlayer import TextLayerPage, read_text_layer
 # A0 at 300 dpi is 139 Mpx; anything larger is a broken header or a decompression bomb.
 MAX_PIXELS = 150_000_000
 POINTS_PER_INCH = 72
+MIN_DPI = 50  # a page that only fits under MAX_PIXELS below this is not a page
 
 
 @dataclass(frozen=True)
@@ -38,24 +40,52 @@ class PageJob:
     text_layer: TextLayerPage | None = None
 
 
-def plan_pages(source: Source, dpi: int, ocr: OcrEngine) -> list[PageJob]:
-    """Check the source and list its pages (text layers come later: ``with_text_layer``)."""
+@dataclass(frozen=True)
+class Plan:
+    jobs: list[PageJob]
+    notes: tuple[str, ...] = ()  # what the archivist should know (e.g. a lowered resolution)
+
+
+def plan_pages(source: Source, dpi: int, ocr: OcrEngine) -> Plan:
+    """Check the source and list its pages (text layers come later: ``with_text_layer``).
+    A page folder with broken pages fails naming every one of them, one line each."""
     if source.kind is SourceKind.pdf:
         return _plan_pdf(source.path, dpi, ocr)
     if source.kind is SourceKind.tiff:
         _, _, frames, image_dpi = _image_info(source.path)
-        return [
+        return Plan([
             PageJob(n + 1, source.kind, source.path, n, image_dpi or dpi, ocr)
             for n in range(frames)
-        ]
+        ])
     jobs = []
+    broken = dict(line.split(": ", 1) for line in source.broken)
     for n, path in enumerate(source.files, start=1):
+        if path.name in broken:
+            continue
         try:
             _, _, _, image_dpi = _image_info(path)
         except InputError as exc:
-            raise InputError(f"{path.name}: {exc}") from None
+            broken[path.name] = str(exc)
+            continue
         jobs.append(PageJob(n, source.kind, path, 0, image_dpi or dpi, ocr))
-    return jobs
+    if broken:
+        for job in jobs:  # name the truncated ones too, so one re-scan fixes every page
+            problem = _decode_problem(job.path)
+            if problem:
+                broken[job.path.name] = problem
+        raise InputError("\n".join(f"{name}: {reason}" for name, reason in broken.items()))
+    return Plan(jobs)
+
+
+def _decode_problem(path: Path) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as image:
+                image.load()
+    except Exception as exc:
+        return f"corrupt or truncated image ({exc})"
+    return None
 
 
 def _image_info(path: Path) -> tuple[int, int, int, int | None]:
@@ -79,7 +109,7 @@ def _image_info(path: Path) -> tuple[int, int, int, int | None]:
     return width, height, frames, dpi if dpi and 50 <= dpi <= 1200 else None
 
 
-def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> list[PageJob]:
+def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> Plan:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -93,11 +123,18 @@ def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> list[PageJob]:
         raise InputError(f"corrupt or truncated PDF ({exc})") from None
     if not boxes:
         raise InputError("PDF has no pages")
+    jobs, notes = [], []
     for n, (w, h) in enumerate(boxes, start=1):
-        pixels = (w / POINTS_PER_INCH * dpi) * (h / POINTS_PER_INCH * dpi)
-        if pixels > MAX_PIXELS or w <= 0 or h <= 0:
-            raise InputError(f"page {n} is {w:.0f}x{h:.0f} pt, too large to rasterise at {dpi} dpi")
-    return [PageJob(n + 1, SourceKind.pdf, path, n, dpi, ocr) for n in range(len(boxes))]
+        if w <= 0 or h <= 0:
+            raise InputError(f"page {n} has no size ({w:.0f}x{h:.0f} pt)")
+        page_dpi = min(dpi, int(math.sqrt(MAX_PIXELS / (w * h)) * POINTS_PER_INCH))
+        if page_dpi < MIN_DPI:
+            raise InputError(f"page {n} is {w:.0f}x{h:.0f} pt, too large to rasterise at {MIN_DPI} dpi")
+        if page_dpi < dpi:
+            notes.append(f"page {n} is {w:.0f}x{h:.0f} pt: read at {page_dpi} dpi, the most "
+                         f"{MAX_PIXELS // 1_000_000} Mpx allow")
+        jobs.append(PageJob(n, SourceKind.pdf, path, n - 1, page_dpi, ocr))
+    return Plan(jobs, tuple(notes))
 
 
 def with_text_layer(jobs: list[PageJob]) -> list[PageJob]:

@@ -125,10 +125,21 @@ def web_image(path: Path, width: int = WEB_WIDTH) -> bytes:
         if image.format == "JPEG":  # let libjpeg decode at a reduced scale
             image.draft(image.mode, (width, image.height * width // max(1, image.width)))
         image.load()
-        factor = image.width // width
-        small = image.reduce(factor) if factor > 1 else image
-        if small.mode not in ("L", "RGB"):
-            small = small.convert("RGB")
+        page: Image.Image = image
+        if image.mode not in ("L", "RGB"):
+            # palette (scanners' bilevel and grey pages), 1-bit, alpha, 16-bit: reduce()
+            # takes none of them
+            grey = image.mode in ("1", "L", "LA", "I", "I;16", "F") or (
+                image.mode == "P" and _palette_is_grey(image)
+            )
+            page = image.convert("L" if grey else "RGB")
+        factor = page.width // width
+        small = page.reduce(factor) if factor > 1 else page
         with io.BytesIO() as out:
             small.save(out, "JPEG", quality=WEB_QUALITY)
             return out.getvalue()
+
+
+def _palette_is_grey(image: Image.Image) -> bool:
+    palette = image.getpalette() or []
+    return all(palette[i] == palette[i + 1] == palette[i + 2] for i in range(0, len(palette) - 2, 3))

@@ -6,6 +6,7 @@ real text skip OCR, the others are OCR'd (the decision is made per page).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from pipeline.errors import InputError, MissingDependency
 # Fewer letters than this is a page number or a stamp, not a text layer worth trusting.
 MIN_LAYER_CHARS = 16
 XHTML = "{http://www.w3.org/1999/xhtml}"
+# Glyphs without a Unicode mapping (a Type 3 font with no ToUnicode) come out of
+# pdftotext as control characters, which XML forbids: dropped, such a page has no usable
+# text and is OCR'd.
+_XML_INVALID = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 Word = tuple[float, float, float, float, str]  # x0, y0, x1, y1 in points, text
 
@@ -54,7 +59,7 @@ def read_text_layer(pdf: Path, pages: int) -> list[TextLayerPage]:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(f"corrupt or truncated PDF ({detail[-1] if detail else 'pdftotext failed'})")
     try:
-        root = ET.fromstring(done.stdout)
+        root = ET.fromstring(_XML_INVALID.sub(b"", done.stdout))
     except ET.ParseError as exc:
         raise InputError(f"PDF text layer is unreadable ({exc})") from None
     result = [_page(el) for el in root.iter(f"{XHTML}page")]
