@@ -5,7 +5,7 @@ Layout and format are documented in the README ("Archive format").
 
 from archive.errors import ArchiveError, BantinError, ExitCode, IssueNotFound
 from archive.format import FORMAT_VERSION, IssueRecord, PageRecord
-from archive.store import Archive, StagedIssue
+from archive.store import Archive, Problem, StagedIssue
 
 __all__ = [
     "FORMAT_VERSION",
@@ -16,5 +16,6 @@ __all__ = [
     "IssueNotFound",
     "IssueRecord",
     "PageRecord",
+    "Problem",
     "StagedIssue",
 ]

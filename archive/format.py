@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -42,6 +44,7 @@ class IssueRecord:
     pages: list[PageRecord]
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256 (fixity)
     derived: list[str] = field(default_factory=list)  # recomputable files, not checksummed
+    history: list[dict[str, Any]] = field(default_factory=list)  # metadata corrections
     ingested_at: str = ""
     format_version: int = FORMAT_VERSION
 
@@ -64,3 +67,15 @@ class IssueRecord:
             "pages": len(self.pages),
             "source": self.source,
         }
+
+
+def valid_date(text: str) -> bool:
+    """'2019', '2019-05' or a real day such as '2019-05-15' ('2019-13-45' is not)."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        return False
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    try:
+        date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return True

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
+import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from archive.errors import ArchiveError, IssueNotFound
 from archive.format import FORMAT_VERSION, IssueRecord
@@ -23,11 +26,29 @@ from archive.fsutil import fsync_dir, sha256_file, write_atomic, write_durable
 
 ARCHIVE_FILE = "archive.json"
 ISSUE_FILE = "issue.json"
+LOCK_FILE = ".lock"
+STAGING = ".staging"
+
+log = logging.getLogger("bantin.archive")
 
 
 def page_name(n: int, suffix: str) -> str:
     """``pages/0001.txt``: four digits keep a listing in page order up to 9999 pages."""
     return f"pages/{n:04d}{suffix}"
+
+
+EDITABLE = ("number", "date", "title")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What ``verify`` found wrong with one path (relative to the archive or an issue)."""
+
+    path: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind}"
 
 
 class StagedIssue:
@@ -70,19 +91,19 @@ class StagedIssue:
         """Drop an intermediate file (e.g. a page's text layer once merged into issue.pdf)."""
         (self._folder / relpath).unlink(missing_ok=True)
 
-    def copy_source(self, source: Path) -> None:
-        """Keep the original scan (a file, or a folder of page images) under ``source/``."""
-        target = self._folder / "source" / source.name
-        if source.is_dir():
-            shutil.copytree(source, target, symlinks=False)
-            for path in sorted(p for p in target.rglob("*") if p.is_file()):
-                with path.open("rb") as f:
-                    os.fsync(f.fileno())
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            with target.open("rb") as f:
-                os.fsync(f.fileno())
+    def copy_file(self, relpath: str, source: Path) -> None:
+        """A member file copied from ``source`` (streamed, not read into memory), fsync'd."""
+        target = self._folder / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        with target.open("rb") as f:
+            os.fsync(f.fileno())
+
+    def copy_source(self, name: str, files: Iterable[tuple[str, Path]]) -> None:
+        """Keep the original scan under ``source/<name>``: a file, or a folder's page images
+        (each by its path in the folder; links are never followed into the archive)."""
+        for relpath, path in files:
+            self.copy_file(f"source/{name}/{relpath}" if relpath else f"source/{name}", path)
 
     @property
     def derived(self) -> list[str]:
@@ -143,18 +164,36 @@ class Archive:
         return self.root / "index"
 
     @contextmanager
-    def writer_lock(self) -> Iterator[None]:
-        """One writer at a time: a second ``bantin ingest`` on the same archive fails fast."""
+    def writer_lock(self, purpose: str = "ingest", wait: bool = False) -> Iterator[None]:
+        """One writer at a time. A second writer fails at once naming the holder, or with
+        ``wait`` waits for it. The lock is the kernel's (flock): it dies with its process,
+        so a lock file left by a killed process is stale by construction, and said so."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("a") as handle:
+        with (self.root / LOCK_FILE).open("a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise ArchiveError(f"{self.root}: another bantin process is writing") from None
+                holder = _holder(handle)
+                if not wait:
+                    raise ArchiveError(f"{self.root}: locked by {holder}; wait for it to finish "
+                                       "(or use --wait)") from None
+                log.info("waiting for %s to finish", holder)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            left = _holder(handle)
+            if left != "another bantin process":
+                log.info("cleared a stale lock left by %s (no longer running)", left)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} on {socket.gethostname()}, "
+                         f"bantin {purpose} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+            handle.flush()
             try:
                 self._clear_staging()
                 yield
             finally:
+                handle.seek(0)
+                handle.truncate()
+                handle.flush()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _clear_staging(self) -> None:
@@ -208,16 +247,46 @@ class Archive:
         return self.page_file(issue_id, n, ".txt").read_text(encoding="utf-8")
 
     def verify(self, issue_id: str) -> list[str]:
-        """Fixity check: files whose checksum no longer matches ``issue.json``."""
-        record = self.load_issue(issue_id)
-        folder = self.issue_dir(issue_id)
+        """Fixity of one issue: "id/path: problem" for each file missing, changed or not
+        listed in its ``issue.json``."""
+        return [str(p) for p in self._check_issue(self.load_issue(issue_id))]
+
+    def check(self) -> list[Problem]:
+        """Fixity of the whole archive: every issue's files, folders that are not issues,
+        and what a crashed writer left in staging."""
+        problems: list[Problem] = []
+        if self.issues_dir.is_dir():
+            for folder in sorted(self.issues_dir.iterdir()):
+                where = f"issues/{folder.name}"
+                if not (folder / ISSUE_FILE).is_file():
+                    problems.append(Problem(where, "unexpected (not an issue: no issue.json)"))
+                    continue
+                try:
+                    record = self.load_issue(folder.name)
+                except ArchiveError as exc:
+                    problems.append(Problem(where, f"unreadable issue.json ({exc})"))
+                    continue
+                problems += self._check_issue(record)
+        staging = self.root / STAGING
+        if staging.is_dir() and any(staging.iterdir()):
+            problems.append(Problem(STAGING, "leftovers of an interrupted writer (the next ingest "
+                                             "removes them)"))
+        return problems
+
+    def _check_issue(self, record: IssueRecord) -> list[Problem]:
+        folder = self.issue_dir(record.id)
         problems = []
         for relpath, digest in record.files.items():
             path = folder / relpath
             if not path.is_file():
-                problems.append(f"{issue_id}/{relpath}: missing")
+                problems.append(Problem(f"{record.id}/{relpath}", "missing"))
             elif sha256_file(path) != digest:
-                problems.append(f"{issue_id}/{relpath}: checksum mismatch")
+                problems.append(Problem(f"{record.id}/{relpath}", "checksum mismatch"))
+        known = {*record.files, *record.derived, ISSUE_FILE}
+        for path in sorted(folder.rglob("*")):
+            relpath = path.relative_to(folder).as_posix()
+            if (path.is_file() or path.is_symlink()) and relpath not in known:
+                problems.append(Problem(f"{record.id}/{relpath}", "unexpected file"))
         return problems
 
     # -- writing -----------------------------------------------------------------------------
@@ -249,9 +318,71 @@ class Archive:
         fsync_dir(self.issues_dir)
         return sealed
 
-    def write_page_file(self, issue_id: str, relpath: str, data: bytes) -> None:
-        """Add a derived file (e.g. a page's analysis) to a landed issue, atomically."""
+    def write_derived(self, issue_id: str, relpath: str, data: bytes) -> None:
+        """Add or replace a derived file (a page's analysis) of a landed issue, atomically;
+        ``issue.json`` lists it as derived (not checksummed)."""
         write_atomic(self.issue_dir(issue_id) / relpath, data)
+        record = self.load_issue(issue_id)
+        if relpath not in record.derived:
+            self._rewrite(replace(record, derived=sorted({*record.derived, relpath})))
+
+    def _rewrite(self, record: IssueRecord) -> None:
+        data = json.dumps(record.to_dict(), ensure_ascii=False, indent=2).encode()
+        write_atomic(self.issue_dir(record.id) / ISSUE_FILE, data)
+
+    def edit(self, issue_id: str, changes: dict[str, Any], note: str | None = None) -> IssueRecord:
+        """Correct an issue's metadata (number, date, title); each change is kept in its
+        history (when, old value, new value, note). The caller holds the writer lock."""
+        record = self.load_issue(issue_id)
+        moment = datetime.now(UTC).isoformat(timespec="seconds")
+        history = list(record.history)
+        provenance = dict(record.provenance)
+        for name, value in changes.items():
+            if name not in EDITABLE:
+                raise ArchiveError(f"{name} cannot be edited (only {', '.join(EDITABLE)})")
+            old = getattr(record, name)
+            if old == value:
+                continue
+            history.append({"at": moment, "field": name, "old": old, "new": value, "note": note})
+            provenance[name] = "edited"
+        edited = replace(record, **changes, history=history, provenance=provenance)
+        self._rewrite(edited)
+        return edited
+
+    def remove(self, issue_id: str) -> None:
+        """Take an issue out of the archive: one rename makes it disappear, then its files
+        are deleted. The caller holds the writer lock."""
+        folder = self.issue_dir(issue_id)
+        if not (folder / ISSUE_FILE).is_file():
+            raise IssueNotFound(f"no issue {issue_id!r} in {self.root}")
+        trash = self.root / STAGING / f"removed-{issue_id}.{uuid.uuid4().hex[:8]}"
+        trash.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(folder, trash)
+        fsync_dir(self.issues_dir)
+        shutil.rmtree(trash)
+
+    def import_issue(self, folder: Path) -> IssueRecord:
+        """Land an issue folder exported from a bantin archive (a BagIt bag's payload) as
+        it is: same id, same files, same ``issue.json``, every checksum verified first.
+        The caller holds the writer lock."""
+        record = IssueRecord.from_dict(_read_json(folder / ISSUE_FILE))
+        staged = self.stage(record.id)
+        try:
+            for path in sorted(folder.rglob("*")):
+                if path.is_symlink() or not path.is_file():
+                    continue
+                staged.copy_file(path.relative_to(folder).as_posix(), path)
+            for relpath, digest in record.files.items():
+                if not staged.path(relpath).is_file() or sha256_file(staged.path(relpath)) != digest:
+                    raise ArchiveError(f"{folder}/{relpath}: missing or changed; not imported")
+            fsync_dir(staged._folder)
+            self.issues_dir.mkdir(parents=True, exist_ok=True)
+            os.rename(staged._folder, self.issue_dir(record.id))
+        except BaseException:
+            staged.discard()
+            raise
+        fsync_dir(self.issues_dir)
+        return record
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -263,3 +394,8 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ArchiveError(f"{path}: unreadable (not a JSON object)")
     return data
+
+
+def _holder(handle: IO[str]) -> str:
+    handle.seek(0)
+    return handle.read().strip() or "another bantin process"

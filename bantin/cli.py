@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from archive import Archive, ArchiveError, BantinError, ExitCode, IssueNotFound
+from archive.bag import export_bag
+from archive.format import valid_date
 from bantin.present import issue_json
 from index import IngestIndexer, SearchResults, open_index, reindex
 from index.schema import ENGINES
@@ -141,11 +142,12 @@ class _Bar:
 @click.option("--dpi", type=click.IntRange(72, 600), default=300, show_default=True,
               help="Resolution PDF pages are rasterised at for OCR.")
 @click.option("--no-index", is_flag=True, help="Do not update the search index.")
+@click.option("--wait", is_flag=True, help="Wait for another writer of the archive to finish.")
 @engine_option
 @json_option
 def ingest_command(
     paths: tuple[Path, ...], archive_root: Path, jobs: int | None, manifest: Path | None,
-    lang: str, dpi: int, no_index: bool, engine: str | None, as_json: bool,
+    lang: str, dpi: int, no_index: bool, wait: bool, engine: str | None, as_json: bool,
 ) -> None:
     """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
@@ -155,7 +157,7 @@ def ingest_command(
         after_commit=indexer.after_commit if indexer else None,
         progress=bar,
     )
-    options = IngestOptions(jobs=jobs, ocr=Tesseract(lang), dpi=dpi, manifest=manifest)
+    options = IngestOptions(jobs=jobs, ocr=Tesseract(lang), dpi=dpi, manifest=manifest, wait=wait)
     with handled():
         try:
             report = ingest(list(paths), archive_root, options, hooks)
@@ -236,20 +238,94 @@ def show_command(issue_id: str, archive_root: Path, page_number: int | None, as_
 
 @main.command("verify")
 @archive_option
-def verify_command(archive_root: Path) -> None:
-    """Check every archived file against its recorded sha256 (fixity)."""
+@click.option("--repair-index", is_flag=True, help="Index what is missing, drop what is stale.")
+@json_option
+def verify_command(archive_root: Path, repair_index: bool, as_json: bool) -> None:
+    """Check the archive: every file against its sha256 (fixity), files that should not be
+    there, leftovers of an interrupted ingest, and that the index holds every page."""
     with handled():
         archive = Archive.open(archive_root)
-        problems = [p for issue_id in archive.issue_ids() for p in archive.verify(issue_id)]
-    for problem in problems:
-        click.echo(problem, err=True)
-    click.echo(f"{len(archive.issue_ids())} issues checked, {len(problems)} problems")
-    sys.exit(int(ExitCode.input_failed if problems else ExitCode.ok))
+        problems = archive.check()
+        index = open_index(archive_root, notify=_notify)
+        check = index.check()
+        if repair_index and not check.ok:
+            index.repair(check)
+            click.echo(f"index repaired: {len(check.missing)} issues indexed, "
+                       f"{len(check.stale)} stale issues dropped", err=True)
+            check = index.check()
+    index_problems = [f"index: issue {i} missing or incomplete (run 'bantin verify --repair-index')"
+                      for i in check.missing]
+    index_problems += [f"index: issue {i} is not in the archive (stale)" for i in check.stale]
+    issues = len(archive.issue_ids())
+    if as_json:
+        echo_json({"issues": issues, "problems": [{"path": p.path, "problem": p.kind} for p in problems],
+                   "index": {"missing": check.missing, "stale": check.stale}})
+    else:
+        for line in [*map(str, problems), *index_problems]:
+            click.echo(line, err=True)
+        click.echo(f"{issues} issues checked, {len(problems) + len(index_problems)} problems")
+    sys.exit(int(ExitCode.input_failed if problems or not check.ok else ExitCode.ok))
 
+
+@main.command("edit")
+@click.argument("issue_id")
+@archive_option
+@click.option("--number", type=click.IntRange(0, 100_000), help="The issue number.")
+@click.option("--date", "issue_date", help="YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--title")
+@click.option("--note", help="Why (kept in the issue's history).")
+def edit_command(
+    issue_id: str, archive_root: Path, number: int | None, issue_date: str | None, title: str | None,
+    note: str | None,
+) -> None:
+    """Correct an issue's metadata; the index follows and issue.json keeps the history."""
+    changes: dict[str, Any] = {k: v for k, v in (("number", number), ("date", issue_date),
+                                                  ("title", title)) if v is not None}
+    if issue_date is not None and not valid_date(issue_date):
+        raise click.BadParameter("use a real date: YYYY, YYYY-MM or YYYY-MM-DD", param_hint="--date")
+    if not changes:
+        raise click.UsageError("nothing to change: give --number, --date or --title")
+    with handled():
+        archive = Archive.open(archive_root)
+        with archive.writer_lock("edit"):
+            record = archive.edit(archive.resolve_id(issue_id), changes, note)
+            open_index(archive_root, notify=_notify).add_issue(record)
+    click.echo(f"edited {record.id}: " + ", ".join(f"{k} = {v}" for k, v in changes.items()))
+
+
+@main.command("remove")
+@click.argument("issue_id")
+@archive_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove_command(issue_id: str, archive_root: Path, yes: bool) -> None:
+    """Remove an issue from the archive and the index."""
+    with handled():
+        archive = Archive.open(archive_root)
+        record = archive.load_issue(archive.resolve_id(issue_id))
+        if not yes:
+            click.confirm(f"Remove {record.id} (Số {record.number}, {record.date}, {len(record.pages)} "
+                          f"pages, from {record.source}) from {archive_root}?", abort=True)
+        with archive.writer_lock("remove"):
+            open_index(archive_root, notify=_notify).remove_issue(record.id)
+            archive.remove(record.id)
+    click.echo(f"removed {record.id}")
+
+
+@main.command("export")
+@archive_option
+@click.option("--bagit", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the BagIt bag in (new or empty).")
+@click.option("--issue", "issue_ids", multiple=True, help="Only these issues (repeatable).")
+def export_command(archive_root: Path, out: Path, issue_ids: tuple[str, ...]) -> None:
+    """Export issues as a BagIt bag (sha256 and sha512 manifests), validated after writing."""
+    with handled():
+        archive = Archive.open(archive_root)
+        count = export_bag(archive, out, [archive.resolve_id(i) for i in issue_ids] or None)
+    click.echo(f"exported {count} issues to {out} (BagIt, validated)")
 
 
 def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?", value):
+    if value is not None and not valid_date(value):
         raise click.BadParameter("use YYYY, YYYY-MM or YYYY-MM-DD")
     return value
 

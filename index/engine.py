@@ -93,6 +93,9 @@ class Engine(Protocol):
 
     def issues(self) -> set[str]: ...
 
+    def issue_pages(self) -> dict[str, int]:
+        """Pages indexed per issue."""
+
 
 MAX_EXPANSIONS = 128  # plain phrases one phrase with alternatives may expand to
 

@@ -7,9 +7,11 @@ index from the archive files, with a message.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from index.schema import DEFAULT_ENGINE, ENGINES, SCHEMA_VERSION
 from vntext.abbreviations import Abbreviations
 
 SETTINGS_FILE = "settings.json"
+LOCK_FILE = ".lock"
 ANALYSIS_SUFFIX = ".analysis.json"
 
 Notify = Callable[[str], None]
@@ -72,25 +75,26 @@ class SearchIndex:
     def open(cls, archive: Archive, engine: str | None = None, notify: Notify | None = None) -> SearchIndex:
         """Open (and if needed build or rebuild) the index of ``engine`` (default: the
         archive's setting, else tantivy)."""
-        settings = _read_settings(archive, notify)
-        name = engine or settings.get("engine") or DEFAULT_ENGINE
+        name = engine or _read_settings(archive, notify).get("engine") or DEFAULT_ENGINE
         if name not in ENGINES:
             raise ArchiveError(f"unknown search engine {name!r} (choose from {', '.join(ENGINES)})")
         folder = archive.index_dir / name
-        built = settings.get("built", {}).get(name)
         wanted = {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
-        stale = built is not None and built != wanted
-        if stale:
-            if notify:
-                notify(f"index: {name} index was built with {built}, now {wanted}: rebuilding")
-            shutil.rmtree(folder, ignore_errors=True)
-        index = cls(archive, make_engine(name, folder), load_abbreviations(archive, notify))
-        if built is None or stale:
-            if notify and archive.issue_ids():
-                notify(f"index: building the {name} index from {archive.root}")
-            index.rebuild()
-        if settings.get("engine") != name:
-            _write_settings(archive, {**_read_settings(archive), "engine": name})
+        with index_lock(archive):  # another process may be building it right now
+            settings = _read_settings(archive, notify)
+            built = settings.get("built", {}).get(name)
+            stale = built is not None and built != wanted
+            if stale:
+                if notify:
+                    notify(f"index: {name} index was built with {built}, now {wanted}: rebuilding")
+                shutil.rmtree(folder, ignore_errors=True)
+            index = cls(archive, make_engine(name, folder), load_abbreviations(archive, notify))
+            if built is None or stale:
+                if notify and archive.issue_ids():
+                    notify(f"index: building the {name} index from {archive.root}")
+                index._rebuild()
+            if settings.get("engine") != name:
+                _write_settings(archive, {**_read_settings(archive), "engine": name})
         return index
 
     @classmethod
@@ -119,7 +123,7 @@ class SearchIndex:
             if stored.version == ANALYZER_VERSION:
                 return stored
         fresh = analyze(text)
-        self.archive.write_page_file(issue_id, page_name(n, ANALYSIS_SUFFIX), fresh.to_json().encode())
+        self.archive.write_derived(issue_id, page_name(n, ANALYSIS_SUFFIX), fresh.to_json().encode())
         return fresh
 
     def docs(self, record: IssueRecord) -> Iterator[PageDoc]:
@@ -130,12 +134,22 @@ class SearchIndex:
 
     def add_issue(self, record: IssueRecord) -> None:
         """Index one landed issue (replacing it if it was indexed before) and commit."""
-        self.engine.delete_issue(record.id)
-        self.engine.add(self.docs(record))
-        self.engine.commit()
+        with index_lock(self.archive):
+            self.engine.delete_issue(record.id)
+            self.engine.add(self.docs(record))
+            self.engine.commit()
+
+    def remove_issue(self, issue_id: str) -> None:
+        with index_lock(self.archive):
+            self.engine.delete_issue(issue_id)
+            self.engine.commit()
 
     def rebuild(self, progress: ProgressFn | None = None) -> int:
         """Rebuild from the archive files alone; returns the number of pages indexed."""
+        with index_lock(self.archive):
+            return self._rebuild(progress)
+
+    def _rebuild(self, progress: ProgressFn | None = None) -> int:
         self.engine.clear()
         ids = self.archive.issue_ids()
         pages = 0
@@ -151,6 +165,46 @@ class SearchIndex:
         """Issues in the archive but not in the index (after a crash between the two)."""
         indexed = self.engine.issues()
         return [i for i in self.archive.issue_ids() if i not in indexed]
+
+    def check(self) -> IndexCheck:
+        """Does the index hold every page of the archive, and nothing else?"""
+        self.engine.refresh()
+        indexed = self.engine.issue_pages()
+        pages = {i: len(self.archive.load_issue(i).pages) for i in self.archive.issue_ids()}
+        return IndexCheck(
+            missing=sorted(i for i, n in pages.items() if indexed.get(i) != n),
+            stale=sorted(i for i in indexed if i not in pages),
+        )
+
+    def repair(self, check: IndexCheck) -> None:
+        """Index what is missing, drop what is stale."""
+        for issue_id in check.missing:
+            self.add_issue(self.archive.load_issue(issue_id))
+        for issue_id in check.stale:
+            self.remove_issue(issue_id)
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    missing: list[str]  # archive issues the index lacks (or holds with other pages)
+    stale: list[str]  # indexed issues the archive no longer has
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.stale
+
+
+@contextmanager
+def index_lock(archive: Archive) -> Iterator[None]:
+    """One index writer at a time, across processes (an ingest adding issues, a search
+    that rebuilds an outdated index, a reindex): the others wait their turn."""
+    archive.index_dir.mkdir(parents=True, exist_ok=True)
+    with (archive.index_dir / LOCK_FILE).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _read_settings(archive: Archive, notify: Notify | None = None) -> dict[str, Any]:

@@ -60,34 +60,42 @@ class Features:
 
 def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
     doc = candidate.doc
-    exact_tokens = doc.exact.split(" ")
-    folded_tokens = doc.fold.split(" ")
-    wanted = frozenset().union(*query.alternatives) if query.alternatives else frozenset()
-    positions: list[list[int]] = [[] for _ in query.run]
-    for j, token in enumerate(folded_tokens):
-        if token in wanted:
-            for i, accepted in enumerate(query.alternatives):
-                if token in accepted:
-                    positions[i].append(j)
+    fold_text, exact_text, words_text = f" {doc.fold} ", f" {doc.exact} ", f" {doc.wfold} "
+    # positions (token indexes) of each accepted form, found by C-speed substring search
+    # rather than a Python loop over the page's ~600 tokens
+    found: dict[str, list[int]] = {}
+    for form in frozenset().union(*query.alternatives) if query.alternatives else ():
+        found[form] = _token_positions(fold_text, form)
+    positions = [sorted({j for form in accepted for j in found[form]}) for accepted in query.alternatives]
     n = len(query.run)
     sets = [set(p) for p in positions]
     phrase_starts = [j for j in positions[0] if all(j + i in sets[i] for i in range(1, n))] if n else []
-    exact_phrase = any(
-        exact_tokens[j : j + n] == list(query.run) for j in phrase_starts
+    exact_phrase = bool(phrase_starts) and f" {' '.join(query.run)} " in exact_text and any(
+        doc.exact.split(" ")[j : j + n] == list(query.run) for j in phrase_starts
     )
-    exact_terms = len(query.exact.intersection(exact_tokens))
+    exact_terms = sum(1 for s in query.exact if f" {s} " in exact_text)
     pairs = sum(1 for i in range(n - 1) if any(j + 1 in sets[i + 1] for j in positions[i]))
-    words = set(doc.wfold.split(" "))
     folded_run = [fold(s) for s in query.run]
-    word_pairs = sum(1 for i in range(n - 1) if "_".join(folded_run[i : i + 2]) in words)
+    word_pairs = sum(1 for i in range(n - 1) if f" {'_'.join(folded_run[i : i + 2])} " in words_text)
     word_matches = sum(
-        1 for k in (3, 4) for i in range(n - k + 1) if "_".join(folded_run[i : i + k]) in words
+        1 for k in (3, 4) for i in range(n - k + 1) if f" {'_'.join(folded_run[i : i + k])} " in words_text
     )
     return Features(
         phrase=int(bool(phrase_starts)), strict=int(strict), exact_phrase=int(exact_phrase),
         word_pairs=word_pairs, adjacent_pairs=pairs, closeness=_closeness(positions),
         exact_terms=exact_terms, word_matches=word_matches, engine_score=candidate.score,
     )
+
+
+def _token_positions(text: str, token: str) -> list[int]:
+    """Indexes of ``token`` among the space-separated tokens of `` text `` (padded)."""
+    needle = f" {token} "
+    out = []
+    at = text.find(needle)
+    while at >= 0:
+        out.append(text.count(" ", 0, at))
+        at = text.find(needle, at + len(needle) - 1)
+    return out
 
 
 def _closeness(positions: list[list[int]]) -> int:

@@ -18,6 +18,7 @@ from index.suggest import suggest
 from vntext import fold
 
 SORTS = ("relevance", "date")
+SUGGEST_CONTEXT = 10  # best pages whose wording the suggestion follows
 MAX_LIMIT = 1000
 MIN_POOL = 50  # candidates re-ranked for a relevance search
 
@@ -173,8 +174,8 @@ def search(
     return SearchResults(
         parsed.text, total + near_total + len(relaxed), hits, fuzzy=near,
         relaxed=any(h.relaxed for h in hits), forms=outline,
-        suggestion=suggest(index.engine, parsed, [c.doc.exact for c in candidates]
-                           + [r.candidate.doc.exact for r in relaxed]),
+        suggestion=suggest(index.engine, parsed, [c.doc.exact for _, c in scored[:SUGGEST_CONTEXT]]
+                           + [r.candidate.doc.exact for r in relaxed[:SUGGEST_CONTEXT]]),
     )
 
 

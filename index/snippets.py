@@ -3,9 +3,10 @@ every matched word marked by [start, end) offsets into the snippet."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from vntext import SYLLABLE, fold_syllable
+from vntext import SYLLABLE, fold, fold_syllable
 
 SNIPPET_CHARS = 300
 LEAD_CHARS = 60  # context kept before the first match
@@ -23,11 +24,7 @@ def make_snippet(text: str, alternatives: list[frozenset[str]], width: int = SNI
     for i, accepted in enumerate(alternatives):
         for form in accepted:
             terms.setdefault(form, set()).add(i)
-    matches: list[tuple[int, int, frozenset[int]]] = []
-    for m in SYLLABLE.finditer(text):
-        which = terms.get(fold_syllable(m.group()))
-        if which:
-            matches.append((m.start(), m.end(), frozenset(which)))
+    matches = [(start, end, frozenset(terms[form])) for start, end, form in _find(text, frozenset(terms))]
     start = _best_start(matches, width)
     start = max(0, start - LEAD_CHARS) if matches else 0
     if start > 0:
@@ -63,4 +60,29 @@ def _best_start(matches: list[tuple[int, int, frozenset[int]]], width: int) -> i
 def highlight_spans(text: str, forms: frozenset[str]) -> list[tuple[int, int]]:
     """[start, end) of every syllable of a display text whose folded form is in ``forms``
     (a page's whole text, marked beside its image)."""
-    return [(m.start(), m.end()) for m in SYLLABLE.finditer(text) if fold_syllable(m.group()) in forms]
+    return [(start, end) for start, end, _ in _find(text, forms)]
+
+
+def _find(text: str, forms: frozenset[str]) -> list[tuple[int, int, str]]:
+    """The syllables of a display text whose folded form is in ``forms``: (start, end,
+    form). The text is folded whole (one C-speed translate) and searched for the forms;
+    each hit is then checked syllable by syllable, as the index folds it."""
+    if not forms:
+        return []
+    folded = fold(text).lower()
+    if len(folded) != len(text):  # a character whose lower case is longer: the slow way
+        return [(m.start(), m.end(), f) for m in SYLLABLE.finditer(text)
+                if (f := fold_syllable(m.group())) in forms]
+    # "quý" folds to "quy" but its canonical form to "qui": look for both spellings
+    spellings = {f for form in forms for f in (form, _Y_FOR_I.sub(r"\1y", form))}
+    longest_first = sorted(spellings, key=len, reverse=True)
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, longest_first)) + r")(?![^\W_])")
+    found = []
+    for m in pattern.finditer(folded):
+        form = fold_syllable(text[m.start() : m.end()])
+        if form in forms:
+            found.append((m.start(), m.end(), form))
+    return found
+
+
+_Y_FOR_I = re.compile(r"^(ngh|ng|nh|ch|kh|ph|th|tr|qu|[bcdhklmnprstvx])i$")

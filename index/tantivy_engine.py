@@ -97,6 +97,14 @@ class TantivyEngine:
         searcher = self.index.searcher()
         return {term for term, _ in searcher.terms_with_prefix("issue", "")}
 
+    def issue_pages(self) -> dict[str, int]:
+        searcher = self.index.searcher()
+        return {
+            issue: int(getattr(searcher.search(
+                tantivy.Query.term_query(self.schema, "issue", issue), 1, count=True), "count", 0) or 0)
+            for issue in self.issues()
+        }
+
     def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]:
         searcher = self.index.searcher()
         return {term: int(searcher.doc_freq(field_name, term)) for term in terms}

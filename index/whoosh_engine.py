@@ -100,6 +100,11 @@ class WhooshEngine:
         with self.index.searcher() as searcher:
             return {t.decode("utf-8") for t in searcher.lexicon("issue")}
 
+    def issue_pages(self) -> dict[str, int]:
+        with self.index.searcher() as searcher:
+            return {issue: len(searcher.search(wq.Term("issue", issue), limit=None))
+                    for issue in self.issues()}
+
     def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]:
         with self.index.searcher() as searcher:
             return {term: int(searcher.doc_frequency(field_name, term)) for term in terms}

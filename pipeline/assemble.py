@@ -8,22 +8,24 @@ in the writer process, so no page PDF is written twice.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 
 from archive import StagedIssue
 from archive.store import page_name
-from pipeline.discover import Source, SourceKind
+from pipeline.discover import SourceKind
 
 PICTURE = ".page.pdf"  # a page picture as a one-page PDF (image sources)
 LAYER = ".layer.pdf"  # Tesseract's invisible text for one page (OCR'd pages)
 ISSUE_PDF = "issue.pdf"
 
 
-def assemble_issue_pdf(source: Source, staged: StagedIssue, pages: int) -> None:
-    """Write the staged issue's ``issue.pdf`` from the source and its per-page files (then
-    dropped)."""
-    if source.kind is SourceKind.pdf:
-        writer = PdfWriter(clone_from=source.path)
+def assemble_issue_pdf(kind: SourceKind, pdf: Path, staged: StagedIssue, pages: int) -> None:
+    """Write the staged issue's ``issue.pdf`` from the source (``pdf``: the file its pages
+    were read from) and its per-page files (then dropped)."""
+    if kind is SourceKind.pdf:
+        writer = PdfWriter(clone_from=pdf)
     else:
         writer = PdfWriter()
         for n in range(1, pages + 1):

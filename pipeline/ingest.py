@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import errno
+import tempfile
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -11,7 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from archive import Archive, IssueRecord, PageRecord, StagedIssue
+from archive import Archive, ArchiveError, IssueRecord, PageRecord, StagedIssue
+from archive.bag import bag_issues, is_bag
 from archive.fsutil import sha256_file, sha256_tree
 from archive.store import page_name
 from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
@@ -71,6 +74,7 @@ class IngestOptions:
     dpi: int = 300
     manifest: Path | None = None
     executor: ExecutorFactory = local_pool
+    wait: bool = False  # for another writer of the archive to finish, instead of failing
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,24 @@ class _Flight:
         self.pool = pool
 
 
+# The archive's disk cannot take more: the batch stops (every issue would fail the same
+# way); what was landed stays, what was staged is dropped, and a re-run completes.
+ARCHIVE_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _cannot_write(archive: Archive, exc: OSError) -> ArchiveError:
+    return ArchiveError(f"{archive.root}: cannot write to the archive ({exc.strerror}); issues "
+                        "landed so far are complete, nothing half-written was kept: make room "
+                        "and run the same command again")
+
+
+def _source_files(source: Source) -> list[tuple[str, Path]]:
+    """The original's files, by their path inside it ("" for a single file)."""
+    if source.path.is_dir():
+        return [(p.relative_to(source.path).as_posix(), p) for p in source.files]
+    return [("", source.path)]
+
+
 def source_digest(source: Source) -> str:
     if source.kind is SourceKind.images and source.path.is_dir():
         return sha256_tree((p.relative_to(source.path).as_posix(), p) for p in source.files)
@@ -168,17 +190,53 @@ class IngestJob:
     report: IngestReport = field(default_factory=IngestReport)
     total: int = 0
     done: int = 0
+    workdir: Path = Path()
 
     def run(self, paths: Sequence[Path]) -> None:
-        found = discover(list(paths), exclude=(self.archive.root,))
+        bags = [p for p in paths if is_bag(p)]
+        found = discover([p for p in paths if p not in bags], exclude=(self.archive.root,))
         self.report.outcomes += [Outcome(r.path, Status.failed, message=r.reason) for r in found.rejected]
         self.report.outcomes += [Outcome(r.path, Status.skipped, message=r.reason) for r in found.skipped]
-        with self.archive.writer_lock():
+        with self.archive.writer_lock("ingest", wait=self.options.wait), \
+                tempfile.TemporaryDirectory(prefix="bantin-batch-") as workdir:
+            self.workdir = Path(workdir)  # repaired copies of damaged PDFs, for this batch
+            for bag in bags:
+                self._import_bag(bag)
             pending = self._plan(found.sources)
             self.total = sum(len(p.jobs) for p in pending)
             self._progress()
             if pending:
                 self._process(pending)
+
+    def _import_bag(self, bag: Path) -> None:
+        """Issues exported with ``bantin export --bagit`` land as they were exported."""
+        try:
+            folders = bag_issues(bag)
+        except ArchiveError as exc:
+            self.report.outcomes.append(Outcome(bag, Status.failed, message=str(exc)))
+            return
+        for folder in folders:
+            if self.archive.has_issue(folder.name):
+                self.report.outcomes.append(Outcome(folder, Status.present, folder.name,
+                                                    "already present (in the archive)"))
+                continue
+            try:
+                record = self.archive.import_issue(folder)
+            except ArchiveError as exc:
+                self.report.outcomes.append(Outcome(folder, Status.failed, folder.name, str(exc)))
+                continue
+            note = self._index(record)
+            self.report.outcomes.append(Outcome(folder, Status.added, record.id, note, len(record.pages)))
+
+    def _index(self, record: IssueRecord) -> str:
+        """The landed issue into the (derived, rebuildable) index; a failure is a note."""
+        if not self.hooks.after_commit:
+            return ""
+        try:
+            self.hooks.after_commit(self.archive, record)
+        except Exception as exc:
+            return f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
+        return ""
 
     def _progress(self) -> None:
         if self.hooks.progress:
@@ -211,7 +269,7 @@ class IngestJob:
                 self._outcome(source, Status.present, issue_id, "already present (in the archive)", pages)
                 continue
             try:
-                plan = plan_pages(source, self.options.dpi, self.options.ocr)
+                plan = plan_pages(source, self.options.dpi, self.options.ocr, self.workdir)
             except InputError as exc:
                 self._outcome(source, Status.failed, message=str(exc))
                 continue
@@ -305,6 +363,14 @@ class IngestJob:
             return
         if issue.problems:
             return  # the issue will fail: nothing more to stage
+        try:
+            self._stage_page(issue, result)
+        except OSError as exc:
+            if exc.errno in ARCHIVE_FULL:
+                raise _cannot_write(self.archive, exc) from None
+            raise
+
+    def _stage_page(self, issue: _Pending, result: PageResult) -> None:
         if issue.staged is None:
             issue.staged = self.archive.stage(issue.issue_id)
         staged = issue.staged
@@ -337,8 +403,8 @@ class IngestJob:
         staged = issue.staged
         assert staged is not None
         try:
-            assemble_issue_pdf(issue.source, staged, len(issue.jobs))
-            staged.copy_source(issue.source.path)
+            assemble_issue_pdf(issue.source.kind, issue.jobs[0].path, staged, len(issue.jobs))
+            staged.copy_source(issue.source.name, _source_files(issue.source))
             meta = resolve(issue.source.name, issue.first_page_text, self.manifest)
             record = IssueRecord(
                 id=issue.issue_id, number=meta.number, date=meta.date, title=meta.title,
@@ -351,16 +417,17 @@ class IngestJob:
         except InputError as exc:
             self._fail(issue, str(exc))
             return
+        except OSError as exc:
+            if exc.errno in ARCHIVE_FULL:
+                raise _cannot_write(self.archive, exc) from None
+            self._fail(issue, f"could not be written to the archive ({type(exc).__name__}: {exc})")
+            return
         except Exception as exc:  # e.g. a PDF structure pypdf cannot copy: fail this issue only
             self._fail(issue, f"could not be written to the archive ({type(exc).__name__}: {exc})")
             return
         issue.staged = None
         low = tuple(p.n for p in sealed.pages if p.confidence is not None and p.confidence < LOW_CONFIDENCE)
-        if self.hooks.after_commit and not note:
-            try:
-                self.hooks.after_commit(self.archive, sealed)
-            except Exception as exc:  # the archive has the issue; the derived index can be rebuilt
-                note = f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
+        note = note or self._index(sealed)
         message = "; ".join((*issue.notes, note) if note else issue.notes)
         self._outcome(issue.source, Status.added, sealed.id, message, len(sealed.pages), low)
 

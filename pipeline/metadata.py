@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
+from archive.format import valid_date
 from pipeline.errors import InputError
 from vntext import fold
 
@@ -119,7 +120,7 @@ def read_manifest(path: Path) -> dict[str, Metadata]:
         title = unicodedata.normalize("NFC", (row.get("title") or "").strip()) or None
         if number_text and not number_text.isdigit():
             raise InputError(f"manifest {path} line {line}: number {number_text!r} is not a number")
-        if date_text and not _calendar_date(date_text):
+        if date_text and not valid_date(date_text):
             raise InputError(f"manifest {path} line {line}: date {date_text!r} is not a date "
                              "(YYYY, YYYY-MM or YYYY-MM-DD)")
         manifest[Path(name).name] = _with_provenance(
@@ -133,14 +134,3 @@ def resolve(source_name: str, first_page_text: str, manifest: dict[str, Metadata
     chosen = manifest.get(source_name, Metadata())
     return chosen.merged(from_masthead(first_page_text)).merged(from_name(source_name))
 
-
-def _calendar_date(text: str) -> bool:
-    """'2019', '2019-05' or a real day such as '2019-05-15' ('2019-13-45' is not)."""
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
-        return False
-    parts = [int(p) for p in text.split("-")] + [1, 1]
-    try:
-        Date(parts[0], parts[1], parts[2])
-    except ValueError:
-        return False
-    return True

@@ -7,11 +7,14 @@ line before any OCR time is spent on it.
 
 from __future__ import annotations
 
+import logging
 import math
+import uuid
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pikepdf
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -46,11 +49,19 @@ class Plan:
     notes: tuple[str, ...] = ()  # what the archivist should know (e.g. a lowered resolution)
 
 
-def plan_pages(source: Source, dpi: int, ocr: OcrEngine) -> Plan:
+def plan_pages(source: Source, dpi: int, ocr: OcrEngine, workdir: Path) -> Plan:
     """Check the source and list its pages (text layers come later: ``with_text_layer``).
-    A page folder with broken pages fails naming every one of them, one line each."""
+    A page folder with broken pages fails naming every one of them, one line each; a
+    damaged PDF that qpdf can repair is read from a repaired copy in ``workdir``."""
     if source.kind is SourceKind.pdf:
-        return _plan_pdf(source.path, dpi, ocr)
+        try:
+            return _plan_pdf(source.path, dpi, ocr)
+        except InputError as exc:
+            repaired = _repair(source.path, workdir)
+            if repaired is None:
+                raise exc from None
+            plan = _plan_pdf(repaired[0], dpi, ocr)
+            return replace(plan, notes=(repaired[1], *plan.notes))
     if source.kind is SourceKind.tiff:
         _, _, frames, image_dpi = _image_info(source.path)
         return Plan([
@@ -75,6 +86,22 @@ def plan_pages(source: Source, dpi: int, ocr: OcrEngine) -> Plan:
                 broken[job.path.name] = problem
         raise InputError("\n".join(f"{name}: {reason}" for name, reason in broken.items()))
     return Plan(jobs)
+
+
+def _repair(pdf: Path, workdir: Path) -> tuple[Path, str] | None:
+    """A repaired copy of a damaged PDF (qpdf, through pikepdf, rebuilds a broken
+    cross-reference table), and what was repaired; None when it cannot be."""
+    target = workdir / f"repaired-{uuid.uuid4().hex[:8]}.pdf"
+    try:
+        with pikepdf.open(pdf, suppress_warnings=True) as document:
+            if document.is_encrypted:
+                return None
+            said = document.get_warnings()
+            document.save(target)
+    except Exception:  # qpdf could not make sense of it either
+        return None
+    detail = said[0].splitlines()[0][:100] if said else "damaged structure"
+    return target, f"damaged PDF repaired with qpdf ({detail}); the original is kept as it was"
 
 
 def _decode_problem(path: Path) -> str | None:
@@ -110,6 +137,9 @@ def _image_info(path: Path) -> tuple[int, int, int, int | None]:
 
 
 def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> Plan:
+    repairs = _Repairs()
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.addHandler(repairs)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -121,9 +151,13 @@ def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> Plan:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(f"corrupt or truncated PDF ({exc})") from None
+    finally:
+        pypdf_log.removeHandler(repairs)
     if not boxes:
         raise InputError("PDF has no pages")
     jobs, notes = [], []
+    if repairs.seen:
+        notes.append(f"damaged PDF repaired on reading ({repairs.seen[0]}); the original is kept as it was")
     for n, (w, h) in enumerate(boxes, start=1):
         if w <= 0 or h <= 0:
             raise InputError(f"page {n} has no size ({w:.0f}x{h:.0f} pt)")
@@ -135,6 +169,20 @@ def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> Plan:
                          f"{MAX_PIXELS // 1_000_000} Mpx allow")
         jobs.append(PageJob(n, SourceKind.pdf, path, n - 1, page_dpi, ocr))
     return Plan(jobs, tuple(notes))
+
+
+class _Repairs(logging.Handler):
+    """What pypdf had to repair while reading a damaged PDF (as qpdf would): said in the
+    report, the way paperless-ngx does."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if any(word in message.lower() for word in ("xref", "startxref", "trailer", "repair")):
+            self.seen.append(message.splitlines()[0][:120])
 
 
 def with_text_layer(jobs: list[PageJob]) -> list[PageJob]:
