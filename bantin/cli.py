@@ -74,6 +74,8 @@ def handled() -> Iterator[None]:
     """Turn any error into one line and its exit code; a traceback only with -v."""
     try:
         yield
+    except (click.exceptions.ClickException, click.exceptions.Abort):
+        raise  # click's own: usage errors, a "no" at a confirmation
     except BantinError as exc:
         log.debug("details", exc_info=True)
         fail(str(exc), exc.exit_code)
@@ -83,6 +85,12 @@ def handled() -> Iterator[None]:
         log.debug("traceback", exc_info=True)
         fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with -v for details)",
              ExitCode.other_error)
+
+
+def one_line(path: Path) -> str:
+    """A file name as one line of the report: control characters (a newline in a name)
+    written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
 
 
 def echo_json(data: Any) -> None:
@@ -175,16 +183,17 @@ def ingest_command(
         })
     else:
         for o in report.outcomes:
+            path = one_line(o.path)
             if o.status is Status.failed:
                 for line in o.message.splitlines():  # a page folder: each broken page
-                    click.echo(f"failed: {o.path}: {line}", err=True)
+                    click.echo(f"failed: {path}: {line}", err=True)
             elif o.status is Status.skipped:
-                click.echo(f"skipped: {o.path}: {o.message}", err=True)
+                click.echo(f"skipped: {path}: {o.message}", err=True)
             elif o.status is Status.present:
-                click.echo(f"present: {o.path} ({o.issue_id})")
+                click.echo(f"present: {path} ({o.issue_id})")
             else:
                 note = f"; {o.message}" if o.message else ""
-                click.echo(f"added: {o.path} -> {o.issue_id} ({o.pages} pages){note}")
+                click.echo(f"added: {path} -> {o.issue_id} ({o.pages} pages){note}")
             if o.low_confidence_pages:
                 pages = ", ".join(map(str, o.low_confidence_pages))
                 click.echo(f"  re-check: {o.issue_id} pages {pages} read badly (low OCR confidence)")

@@ -100,7 +100,7 @@ def _repair(pdf: Path, workdir: Path) -> tuple[Path, str] | None:
             document.save(target)
     except Exception:  # qpdf could not make sense of it either
         return None
-    detail = said[0].splitlines()[0][:100] if said else "damaged structure"
+    detail = said[0].splitlines()[0].replace(f"{pdf}: ", "")[:100] if said else "damaged structure"
     return target, f"damaged PDF repaired with qpdf ({detail}); the original is kept as it was"
 
 
