@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from archive import Archive
 from archive.hocr import word_boxes
 from bantin.samples import SampleIssue
-from tests.web_archive import build
+from tests.archives import build
 
 CHROMIUM = "/usr/bin/chromium"
 # As root, without a sandbox, and with no attempt to reach the internet.

@@ -14,11 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive import Archive
-from bantin.samples import SampleIssue, save_text_pdf
 from bantin.web import create_app
 from index import SearchIndex, open_index, search
 from index.searchlog import SearchEntry, SearchLog, report
-from tests.web_archive import ingest_into
+from tests.archives import ingest_into, text_scans
 
 BANTIN = str(Path(sys.executable).parent / "bantin")
 
@@ -55,10 +54,7 @@ PAGES = {
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cadre")
-    scans = root / "scans"
-    scans.mkdir()
-    for name, lines in PAGES.items():
-        save_text_pdf(SampleIssue(name, [[line] for line in lines]), scans / name)
+    scans = text_scans(root / "scans", {name: [[line] for line in lines] for name, lines in PAGES.items()})
     ingest_into(root / "archive", [scans])
     return root / "archive"
 

@@ -17,8 +17,8 @@ from archive import Archive
 from bantin.samples import SampleIssue, save_text_pdf
 from index import open_index, search
 from index.manager import index_lock
+from tests.archives import ingest_into, text_scans
 from tests.resources.make_bad import write_bad_inputs
-from tests.web_archive import ingest_into
 
 BANTIN = str(Path(sys.executable).parent / "bantin")
 
@@ -35,10 +35,7 @@ def bantin(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 
 def make_scans(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, pages in ISSUES.items():
-        save_text_pdf(SampleIssue(name, pages), folder / name)
-    return folder
+    return text_scans(folder, ISSUES)
 
 
 @pytest.fixture()

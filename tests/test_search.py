@@ -16,6 +16,7 @@ from bantin.samples import SampleIssue, save_text_pdf
 from index import IngestIndexer, QueryError, SearchIndex, open_index, reindex, search
 from index.query import parse
 from pipeline import IngestHooks, IngestOptions, ingest
+from tests.archives import text_scans
 from vntext import canonical, fold
 
 FILLER = (
@@ -55,10 +56,7 @@ ISSUES = {
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("search")
-    scans = root / "scans"
-    scans.mkdir()
-    for name, pages in ISSUES.items():
-        save_text_pdf(SampleIssue(name, pages), scans / name)
+    scans = text_scans(root / "scans", ISSUES)
     report = ingest([scans], root / "archive", IngestOptions(jobs=2))
     assert report.ok and len(report.outcomes) == len(ISSUES)
     return root / "archive"

@@ -18,7 +18,7 @@ from archive import Archive
 from archive.hocr import word_boxes
 from bantin.samples import SampleIssue, save_text_pdf
 from bantin.web import create_app
-from tests.web_archive import build, ingest_into
+from tests.archives import build, ingest_into
 
 BANTIN = str(Path(sys.executable).parent / "bantin")
 

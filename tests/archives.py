@@ -1,5 +1,6 @@
-"""An archive for the web tests: one scanned issue OCR'd by real Tesseract, one
-born-digital issue, and one whose text holds markup (it must render as text)."""
+"""Archives the tests share: born-digital issues from text written for the tests, and
+the web tests' archive (one scanned issue OCR'd by real Tesseract, one born-digital
+issue, and one whose text holds markup that must render as text)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ def ingest_into(archive: Path, paths: list[Path]) -> None:
     hooks = IngestHooks(indexer.before_commit, indexer.after_commit)
     report = ingest(paths, archive, IngestOptions(jobs=2), hooks)
     assert report.ok, report.outcomes
+
+
+def text_scans(folder: Path, issues: dict[str, list[list[str]]]) -> Path:
+    """Born-digital PDFs, one per issue: {file name: pages of paragraphs}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, pages in issues.items():
+        save_text_pdf(SampleIssue(name, pages), folder / name)
+    return folder
 
 
 def build(root: Path, samples: dict[str, SampleIssue]) -> Path:
