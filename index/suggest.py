@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from index.engine import EXACT, FOLD, Engine
 from index.near import edits1
 from index.query import ParsedQuery
-from vntext import canonical, diacritic_forms, fold, has_diacritics
+from vntext import canonical, diacritic_forms, fold, has_diacritics, looks_like_syllable
 
 RARE = 2  # pages: a folded word found on fewer is looked up one letter away
 BETTER = 20  # a neighbour must be this many times more frequent to replace a rare word
@@ -47,8 +47,11 @@ def _frequent_neighbour(engine: Engine, typed: str) -> str:
         return typed
     near = engine.doc_freqs(FOLD, sorted(edits1(typed)))
     best = max(near, key=lambda t: (near[t], t), default=typed)
-    # an absent word takes its most frequent neighbour; a rare one only a far more frequent one
-    return best if near.get(best, 0) >= (BETTER * freq if freq else 1) else typed
+    # A word that cannot be Vietnamese ("thnng") takes its most frequent neighbour; a real
+    # word the archive lacks or rarely has ("bai", typed beside the remembered phrase)
+    # only a far more frequent one.
+    needed = 1 if not freq and not looks_like_syllable(typed) else BETTER * max(1, freq)
+    return best if near.get(best, 0) >= needed else typed
 
 
 def _marked_forms(engine: Engine, folded: str, typed: str) -> list[tuple[str, int]]:

@@ -120,7 +120,9 @@ def test_every_view_at_phone_and_desktop_width(browser: Browser, server: Served)
     for width in (360, 1280):
         page = browser.new_page(viewport={"width": width, "height": 800})
         for name, path in (("home", "/"), ("issue", f"/issues/{issue_id}?q=chi+bo"),
-                           ("no-hits", "/search?q=xyzzy+qwerty"), ("docs", "/api/docs")):
+                           ("no-hits", "/search?q=xyzzy+qwerty"), ("docs", "/api/docs"),
+                           ("relaxed", "/search?q=bai+viet+ve+phan+loai+rac+moi+nhat"),
+                           ("report", "/report/searches")):
             page.goto(server.url + path)
             page.wait_for_load_state("networkidle")
             shoot(page, f"{name}-{width}")

@@ -13,6 +13,7 @@ from vntext.syllables import (
     fold,
     fold_syllable,
     has_diacritics,
+    looks_like_syllable,
     syllables,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "fold",
     "fold_syllable",
     "has_diacritics",
+    "looks_like_syllable",
     "normalize_syllable",
     "segment_words",
     "syllables",

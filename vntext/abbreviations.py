@@ -8,11 +8,10 @@ table with a file of ``ABBREVIATION<TAB>full form`` lines (see ``Abbreviations.e
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from vntext.syllables import SYLLABLE, canonical, fold
+from vntext.syllables import SYLLABLE, canonical, fold, looks_like_syllable
 
 # abbreviation -> full form, as written in the bulletin
 TABLE: dict[str, str] = {
@@ -64,11 +63,6 @@ TABLE: dict[str, str] = {
     "HCM": "Hồ Chí Minh",
 }
 
-_SYLLABLE_SHAPE = re.compile(
-    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?"
-)
-
-
 def folded_key(text: str) -> tuple[str, ...]:
     """The folded canonical syllables of a text: how abbreviations and full forms are
     compared ("KT-XH" -> ("kt", "xh"), "Ủy ban" -> ("uy", "ban"))."""
@@ -102,7 +96,7 @@ class Abbreviations:
         if not short or not long or short == long:
             return
         self.pairs[short] = long
-        if len(short) == 1 and _SYLLABLE_SHAPE.fullmatch(short[0]):
+        if len(short) == 1 and looks_like_syllable(short[0]):
             self.capitals_only.add(short)
 
     def extend(self, text: str) -> list[str]:

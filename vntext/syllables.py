@@ -95,3 +95,13 @@ def diacritic_forms(folded: str) -> frozenset[str]:
             for tone in _TONE_MARKS:
                 forms.add(canonical(unicodedata.normalize("NFC", base[: at + 1] + tone + base[at + 1 :])))
     return frozenset(f for f in forms if fold(f) == folded)
+
+
+_SYLLABLE_SHAPE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?"
+)
+
+
+def looks_like_syllable(folded: str) -> bool:
+    """Could this folded word be a Vietnamese syllable ("bai": yes; "thnng", "ubnd": no)?"""
+    return bool(_SYLLABLE_SHAPE.fullmatch(folded))

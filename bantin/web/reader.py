@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from archive import Archive, ArchiveError, IssueNotFound, IssueRecord, PageRecord
+from archive import Archive, IssueNotFound, IssueRecord, PageRecord
 from archive.store import page_name
 from index import SearchIndex
 
@@ -34,7 +34,7 @@ class ArchiveReader:
 
     archive: Archive
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _issues: tuple[int, list[IssueRecord]] = (-1, [])
+    _issues: tuple[int, list[IssueRecord]] = field(default_factory=lambda: (-1, []))
     _index: SearchIndex | None = None
     _thumbs: OrderedDict[tuple[str, int], bytes] = field(default_factory=OrderedDict)
 
@@ -106,6 +106,3 @@ class ArchiveReader:
             while len(self._thumbs) > THUMB_CACHE:
                 self._thumbs.popitem(last=False)
         return data, image.etag
-
-
-__all__ = ["ArchiveError", "ArchiveReader", "ServedFile"]
