@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive import BantinError, IssueNotFound, IssueRecord
 from archive.hocr import word_boxes
@@ -56,15 +56,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(number_label=number_label, date_label=date_label)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(BantinError)
     def bantin_error(request: Request, exc: BantinError) -> Response:
@@ -216,6 +208,29 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
         return page(request, "docs.html")
 
     return app
+
+
+class SecurityHeaders:
+    """Every response carries the Content-Security-Policy (scripts and styles from this
+    server only) and friends. Plain ASGI: cheaper per request than an HTTP middleware."""
+
+    HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"no-referrer")]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def create_app_from_env() -> FastAPI:
