@@ -8,6 +8,11 @@ from vntext import fold
 
 FUZZY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 MAX_ALTERNATIVES = 24  # edit-distance-1 forms kept per syllable, most frequent first
+# When the typed words match many pages but never side by side, only a misread common
+# word can be behind it: its few most frequent neighbours are enough, and a phrase
+# search over many pages costs in proportion to the forms tried.
+MANY_PAGES = 2000
+FEW_ALTERNATIVES = 1
 MAX_NEAR_LENGTH = 12  # a Vietnamese syllable has at most 7 letters; longer tokens are codes
 
 # Vietnamese initial consonants written with two or three Latin letters; each is one
@@ -31,8 +36,11 @@ def edits1(word: str) -> set[str]:
     ) - {word, ""}
 
 
-def fuzzy_alternatives(engine: Engine, syllables: list[str]) -> dict[str, tuple[str, ...]]:
-    """For each syllable, its folded form then the indexed forms one edit away."""
+def fuzzy_alternatives(
+    engine: Engine, syllables: list[str], most: int = MAX_ALTERNATIVES
+) -> dict[str, tuple[str, ...]]:
+    """For each syllable, its folded form then the (``most``) most frequent indexed forms
+    one edit away."""
     result: dict[str, tuple[str, ...]] = {}
     for syllable in dict.fromkeys(syllables):
         typed = fold(syllable)
@@ -41,5 +49,5 @@ def fuzzy_alternatives(engine: Engine, syllables: list[str]) -> dict[str, tuple[
             continue
         freqs = engine.doc_freqs(FOLD, sorted(edits1(typed)))
         near = sorted((t for t, df in freqs.items() if df > 0), key=lambda t: (-freqs[t], t))
-        result[syllable] = (typed, *near[:MAX_ALTERNATIVES])
+        result[syllable] = (typed, *near[:most])
     return result

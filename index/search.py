@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 
 from index.engine import EXACT, FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
 from index.manager import SearchIndex
-from index.near import fuzzy_alternatives
+from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, fuzzy_alternatives
 from index.query import ParsedQuery, QueryError, parse
 from index.ranking import Features, RankQuery, features
 from index.relax import Relaxed, can_relax, relaxed_query, score, weights
 from index.schema import bound_key
 from index.snippets import Snippet, make_snippet
 from index.suggest import suggest
-from vntext import fold
+from vntext import fold, has_diacritics
 
 SORTS = ("relevance", "date")
 SUGGEST_CONTEXT = 10  # best pages whose wording the suggestion follows
@@ -89,13 +89,16 @@ def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], s
     if alternatives and len(run) > 1:
         must = [[[_phrase(run, alternatives)]]]
     boosts: list[Boost] = []
+    # exact diacritics can only be preferred when the query was typed with them
+    marked = [s for s in dict.fromkeys(run) if has_diacritics(s)]
     if len(run) > 1:
         boosts.append(Boost(FOLD, _phrase(run, alternatives), 8.0))
-        boosts.append(Boost(EXACT, tuple((s,) for s in run), 4.0))
+        if marked:
+            boosts.append(Boost(EXACT, tuple((s,) for s in run), 4.0))
         boosts += [
             Boost(WORDS_FOLD, ((fold(f"{a}_{b}"),),), 1.0) for a, b in zip(run, run[1:], strict=False)
         ]
-    boosts += [Boost(EXACT, ((s,),), 0.5) for s in dict.fromkeys(run)]
+    boosts += [Boost(EXACT, ((s,),), 0.5) for s in marked]
     return EngineQuery(
         must=must,
         must_not=[_phrase(p.syllables, {}) for p in parsed.excluded],
@@ -140,7 +143,8 @@ def search(
     strict_keys = {_key(c) for c in candidates}
     alternatives: dict[str, tuple[str, ...]] = {}
     if _finds_little(parsed, candidates, total, wanted):
-        alternatives = fuzzy_alternatives(index.engine, parsed.all_syllables)
+        most = FEW_ALTERNATIVES if total >= MANY_PAGES else MAX_ALTERNATIVES
+        alternatives = fuzzy_alternatives(index.engine, parsed.all_syllables, most)
         if any(len(a) > 1 for a in alternatives.values()):
             near_query = build_query(parsed, alternatives, Scope(low, high, issue))
             _, more = index.engine.search(near_query, pool, by_date)
