@@ -9,4 +9,3 @@ if [ -t 0 ] && [ -t 1 ]; then
   echo "Open http://127.0.0.1:8000/ in a browser (Ctrl-C stops the server)."
   exec .venv/bin/bantin serve --archive demo-archive
 fi
-echo "Open the archive in a browser: .venv/bin/bantin serve --archive demo-archive, then http://127.0.0.1:8000/"
