@@ -230,13 +230,7 @@ class IngestJob:
 
     def _index(self, record: IssueRecord) -> str:
         """The landed issue into the (derived, rebuildable) index; a failure is a note."""
-        if not self.hooks.after_commit:
-            return ""
-        try:
-            self.hooks.after_commit(self.archive, record)
-        except Exception as exc:
-            return f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
-        return ""
+        return _derived_work(self.hooks.after_commit, self.archive, record)
 
     def _progress(self) -> None:
         if self.hooks.progress:
@@ -432,12 +426,17 @@ class IngestJob:
         self._outcome(issue.source, Status.added, sealed.id, message, len(sealed.pages), low)
 
     def _derive(self, staged: StagedIssue, record: IssueRecord) -> str:
-        """Derived files (the index's analyses) before landing; their failure never stops
-        an issue from landing: the index is rebuilt from the archive later."""
-        if not self.hooks.before_commit:
-            return ""
-        try:
-            self.hooks.before_commit(staged, record)
-        except Exception as exc:
-            return f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
+        """Derived files (the index's analyses) before landing."""
+        return _derived_work(self.hooks.before_commit, staged, record)
+
+
+def _derived_work(hook: Callable[..., None] | None, *args: object) -> str:
+    """Run an index hook. Its failure never stops an issue from landing: the index is
+    derived and rebuilt from the archive; the report says so."""
+    if hook is None:
         return ""
+    try:
+        hook(*args)
+    except Exception as exc:
+        return f"archived, but not indexed ({type(exc).__name__}: {exc}); run 'bantin reindex'"
+    return ""
