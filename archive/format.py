@@ -23,10 +23,11 @@ class PageRecord:
     dpi: int
     ocr_engine: str | None = None  # e.g. "tesseract 5.3.0"
     ocr_model: str | None = None  # e.g. "vie"
+    rotation: int = 0  # degrees turned clockwise to read the scan upright (0 when it was)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageRecord:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass(frozen=True)

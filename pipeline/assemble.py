@@ -21,11 +21,17 @@ LAYER = ".layer.pdf"  # Tesseract's invisible text for one page (OCR'd pages)
 ISSUE_PDF = "issue.pdf"
 
 
-def assemble_issue_pdf(kind: SourceKind, pdf: Path, staged: StagedIssue, pages: int) -> None:
+def assemble_issue_pdf(
+    kind: SourceKind, pdf: Path, staged: StagedIssue, pages: int, turned: dict[int, int]
+) -> None:
     """Write the staged issue's ``issue.pdf`` from the source (``pdf``: the file its pages
-    were read from) and its per-page files (then dropped)."""
+    were read from) and its per-page files (then dropped). ``turned``: PDF pages scanned
+    upside down or sideways, and the clockwise degrees that make them upright; they are
+    shown turned (``/Rotate``), so their text layer lies over the words."""
     if kind is SourceKind.pdf:
         writer = PdfWriter(clone_from=pdf)
+        for n, degrees in turned.items():
+            writer.pages[n - 1].rotate(degrees)
     else:
         writer = PdfWriter()
         for n in range(1, pages + 1):

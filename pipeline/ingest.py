@@ -381,7 +381,7 @@ class IngestJob:
         issue.pages[result.n] = PageRecord(
             n=result.n, method=result.method, confidence=result.confidence, words=result.words,
             width=result.width, height=result.height, dpi=result.dpi,
-            ocr_engine=result.ocr_engine, ocr_model=result.ocr_model,
+            ocr_engine=result.ocr_engine, ocr_model=result.ocr_model, rotation=result.rotation,
         )
 
     def _fail(self, issue: _Pending, message: str) -> None:
@@ -397,7 +397,8 @@ class IngestJob:
         staged = issue.staged
         assert staged is not None
         try:
-            assemble_issue_pdf(issue.source.kind, issue.jobs[0].path, staged, len(issue.jobs))
+            turned = {n: page.rotation for n, page in issue.pages.items() if page.rotation}
+            assemble_issue_pdf(issue.source.kind, issue.jobs[0].path, staged, len(issue.jobs), turned)
             staged.copy_source(issue.source.name, _source_files(issue.source))
             meta = resolve(issue.source.name, issue.first_page_text, self.manifest)
             record = IssueRecord(

@@ -38,6 +38,9 @@ class OcrEngine(Protocol):
 
     def recognize(self, image: Path, dpi: int | None, workdir: Path) -> OcrOutput: ...
 
+    def orientation(self, image: Path) -> int:
+        """Degrees (0, 90, 180, 270) to turn the page clockwise to make it upright."""
+
 
 @dataclass(frozen=True)
 class Tesseract:
@@ -57,6 +60,16 @@ class Tesseract:
 
     def recognize(self, image: Path, dpi: int | None, workdir: Path) -> OcrOutput:
         return ocr_image(image, self.lang, dpi, workdir)
+
+    def orientation(self, image: Path) -> int:
+        """Tesseract's orientation and script detection (OSD, ``--psm 0``)."""
+        try:
+            osd = pytesseract.image_to_osd(str(image), config="--psm 0 -c min_characters_to_try=5",
+                                           timeout=PAGE_TIMEOUT_S)
+        except (TesseractError, RuntimeError):
+            return 0  # too little text to tell: leave the page as it is
+        found = re.search(r"Rotate: (\d+)", osd)
+        return int(found.group(1)) % 360 if found else 0
 
 
 @cache

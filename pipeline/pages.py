@@ -35,6 +35,10 @@ from vntext import clean_text
 OCR = "ocr"
 TEXT_LAYER = "text-layer"
 PREVIEW_DPI = 150  # text-layer pages: the web image and the hOCR boxes share this raster
+# A first reading under this mean word confidence may be of a page scanned upside down or
+# sideways (upright text reads at 90+, turned text at about 40): orientation is checked.
+TRY_TURNING = 60.0
+OSD_WIDTH = 1400  # pixels; wider pages are halved for orientation detection
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class PageResult:
     dpi: int
     ocr_engine: str | None
     ocr_model: str | None
+    rotation: int = 0  # degrees the page was turned clockwise to read it upright (OSD)
 
 
 def init_worker() -> None:
@@ -70,16 +75,42 @@ def process_page(job: PageJob) -> PageResult:
     with tempfile.TemporaryDirectory(prefix="bantin-page-") as tmp:
         workdir = Path(tmp)
         image, dpi = _raster(job, workdir)
-        width, height = image_size(image)
         preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
         ocr = job.ocr.recognize(image, dpi, workdir)
         confidence, words = mean_confidence(ocr.hocr)
+        rotation = 0
+        if confidence is not None and confidence < TRY_TURNING:
+            turned = _turned(job, image, workdir)
+            if turned is not None:  # keep the turned page only where it reads better
+                upright, angle = turned
+                again = job.ocr.recognize(upright, dpi, upright.parent)
+                better, count = mean_confidence(again.hocr)
+                if better is not None and better > confidence:
+                    image, ocr, confidence, words, rotation = upright, again, better, count, angle
+                    preview = _preview(image)
+        width, height = image_size(image)
         return PageResult(
             n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(ocr.text), hocr=ocr.hocr,
-            image=preview, picture_pdf=_picture_pdf(job, image), layer_pdf=ocr.pdf,
+            image=preview, picture_pdf=_picture_pdf(job, image, rotation), layer_pdf=ocr.pdf,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
-            ocr_engine=job.ocr.version(), ocr_model=job.ocr.model,
+            ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
         )
+
+
+def _turned(job: PageJob, image: Path, workdir: Path) -> tuple[Path, int] | None:
+    """The page turned upright, when OSD (on a half-size copy: cheap) finds it turned."""
+    folder = workdir / "turned"
+    folder.mkdir()
+    with Image.open(image) as page:
+        page.load()
+        small = page.reduce(2) if page.width > OSD_WIDTH else page
+        small.convert("L").save(folder / "osd.png")
+        angle = job.ocr.orientation(folder / "osd.png")
+        if angle == 0:
+            return None
+        upright = page.rotate(-angle, expand=True)  # OSD's angle is clockwise
+        upright.convert("L" if page.mode in ("1", "L", "P") else "RGB").save(folder / "upright.ppm", "PPM")
+    return folder / "upright.ppm", angle
 
 
 def _raster(job: PageJob, workdir: Path) -> tuple[Path, int]:
@@ -118,13 +149,14 @@ def _text_layer_page(job: PageJob) -> PageResult:
     )
 
 
-def _picture_pdf(job: PageJob, raster: Path) -> bytes | None:
+def _picture_pdf(job: PageJob, raster: Path, rotation: int) -> bytes | None:
     """The page's picture as a one-page PDF, the image embedded without re-encoding where
-    img2pdf can (JPEG, PNG, TIFF). PDF sources keep their own pages (see assemble)."""
+    img2pdf can (JPEG, PNG, TIFF); a page turned upright embeds the upright raster. PDF
+    sources keep their own pages (see assemble)."""
     if job.kind is SourceKind.pdf:
         return None
     layout = img2pdf.get_fixed_dpi_layout_fun((job.dpi, job.dpi))
-    source = job.path if job.kind is SourceKind.images else raster
+    source = job.path if job.kind is SourceKind.images and not rotation else raster
     try:
         return bytes(img2pdf.convert(str(source), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
     except Exception:
