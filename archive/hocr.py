@@ -1,4 +1,4 @@
-"""Reading a stored page's hOCR: the word boxes hits are outlined with."""
+"""Reading hOCR: the word boxes hits are outlined with, and OCR's word confidences."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ _WORD = re.compile(
     re.S,
 )
 _TAG = re.compile(r"<[^>]+>")
+_WCONF = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)")
+
+
+def word_confidences(hocr: str) -> list[int]:
+    """Tesseract's confidence (0-100) for each word of a page."""
+    return [int(c) for c in _WCONF.findall(hocr)]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import click
 
 from archive import Archive, ArchiveError, BantinError, ExitCode, IssueNotFound
 from archive.bag import export_bag
+from archive.checks import pages_to_check
 from archive.format import valid_date
 from bantin.present import issue_json
 from index import IngestIndexer, SearchResults, open_index, reindex
@@ -433,6 +434,24 @@ def report_searches_command(
     click.secho("\nFound nothing, or only pages lacking some words (what the bulletin lacks)", bold=True)
     for item in summary.unmet:
         click.echo(f"  {item.count:5}  {item.query}")
+
+
+@report_group.command("pages")
+@archive_option
+@click.option("--below", type=click.FloatRange(0, 100), default=80.0, show_default=True,
+              help="List OCR'd pages whose mean word confidence is under this.")
+@json_option
+def report_pages_command(archive_root: Path, below: float, as_json: bool) -> None:
+    """Pages to check or re-scan, worst first, with the reason."""
+    with handled():
+        checks = pages_to_check(Archive.open(archive_root), below)
+    if as_json:
+        echo_json([c.to_dict() for c in checks])
+        return
+    for c in checks:
+        number = f"Số {c.number}" if c.number is not None else "Số ?"
+        click.echo(f"{c.issue}  {number:7} {c.date or '????-??':10}  page {c.page:3}  {c.reason}")
+    click.echo(f"{len(checks)} pages to check")
 
 
 def _since(value: str | None) -> date | None:

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import html
-import re
 
+from archive.hocr import word_confidences
 from pipeline.textlayer import TextLayerPage
-
-_WCONF = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)")
-
-
-def word_confidences(hocr: str) -> list[int]:
-    return [int(c) for c in _WCONF.findall(hocr)]
 
 
 def mean_confidence(hocr: str) -> tuple[float | None, int]:

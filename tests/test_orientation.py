@@ -39,3 +39,41 @@ def test_a_turned_page_is_read_and_stored_upright(
         assert record.pages[0].width < record.pages[0].height  # portrait, as the page is
     pdf_issue = next(r.id for r in archive.issues() if r.source == "so-03.pdf")
     _text_layer_over_word(archive, pdf_issue, "Nâng")
+
+
+def test_report_pages_lists_what_to_check_worst_first(
+    tmp_path: Path, samples: dict[str, SampleIssue]
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from PIL import Image, ImageDraw
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    issue = samples["so-05-2019"]
+    save_image_pdf(render_issue(issue, dpi=TEST_DPI)[:1], scans / "tot.pdf", TEST_DPI)
+    # a poor scan: rendered at a third of the resolution and blown up again
+    poor = render_issue(issue, dpi=50)[1]
+    save_image_pdf([poor.resize((poor.width * 3, poor.height * 3))], scans / "mo.pdf", TEST_DPI)
+    blank = Image.new("L", (1240, 1754), 255)  # scanner noise and a page number: nearly empty
+    draw = ImageDraw.Draw(blank)
+    for x, y in ((300, 400), (900, 1200), (640, 1300)):
+        draw.ellipse((x, y, x + 4, y + 4), fill=0)
+    draw.text((610, 1680), "7", fill=0)
+    (scans / "trang-trang").mkdir()
+    blank.save(scans / "trang-trang" / "trang-1.png", dpi=(TEST_DPI, TEST_DPI))
+    report = ingest([scans], tmp_path / "archive", IngestOptions(jobs=2))
+    assert report.ok, report.outcomes  # a near-empty page lands with what is on it
+    bantin = str(Path(sys.executable).parent / "bantin")
+    run = subprocess.run([bantin, "report", "pages", "--json", "--below", "90", "--archive",
+                          str(tmp_path / "archive")], capture_output=True, text=True, check=True)
+    checks = json.loads(run.stdout)
+    store = Archive.open(tmp_path / "archive")
+    source = {r.id: r.source for r in store.issues()}
+    listed = [source[c["issue"]] for c in checks]
+    assert listed[0] == "trang-trang" and checks[0]["near_empty"] and "nearly empty" in checks[0]["reason"]
+    assert "mo.pdf" in listed and "tot.pdf" not in listed
+    poor_check = next(c for c in checks if source[c["issue"]] == "mo.pdf")
+    assert poor_check["confidence"] < 90 and "mean word confidence" in poor_check["reason"]

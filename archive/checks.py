@@ -1,0 +1,58 @@
+"""Pages an archivist should check or re-scan: what OCR read badly, worst first.
+
+Read from the archive alone: each page's mean word confidence and rotation in
+``issue.json``, and its words' confidences in the page's hOCR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from archive.hocr import word_confidences
+from archive.store import Archive
+
+WEAK_WORD = 60  # a word read with less confidence than this is likely wrong
+NEAR_EMPTY = 5  # an OCR'd page with fewer words holds almost nothing (noise, a blank page)
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    issue: str
+    number: int | None
+    date: str | None
+    page: int
+    confidence: float | None  # mean word confidence, 0-100
+    weak_share: float  # share of words under WEAK_WORD
+    words: int
+    rotation: int
+    near_empty: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pages_to_check(archive: Archive, below: float = 80.0) -> list[PageCheck]:
+    """OCR'd pages whose mean word confidence is under ``below``, or that are nearly
+    empty, worst first (near-empty pages, then by confidence)."""
+    found = []
+    for record in archive.issues():
+        for page in record.pages:
+            if page.method != "ocr":
+                continue
+            confidences = word_confidences(archive.page_file(record.id, page.n, ".hocr").read_text("utf-8"))
+            near_empty = len(confidences) < NEAR_EMPTY
+            if not near_empty and (page.confidence is None or page.confidence >= below):
+                continue
+            weak = sum(1 for c in confidences if c < WEAK_WORD) / max(1, len(confidences))
+            reasons = ["nearly empty: re-scan, or check it is a blank page"] if near_empty else []
+            if page.confidence is not None and page.confidence < below:
+                reasons.append(f"mean word confidence {page.confidence:.0f} (under {below:.0f}), "
+                               f"{weak:.0%} of words under {WEAK_WORD}")
+            if page.rotation:
+                reasons.append(f"scanned turned ({page.rotation}°)")
+            found.append(PageCheck(record.id, record.number, record.date, page.n, page.confidence,
+                                   round(weak, 3), len(confidences), page.rotation, near_empty,
+                                   "; ".join(reasons)))
+    return sorted(found, key=lambda c: (not c.near_empty, c.confidence or 0.0))
