@@ -3,6 +3,7 @@ same queries as tantivy; slower at scale (see bench/)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,23 @@ class WhooshEngine:
         else:
             self.index = whoosh_index.create_in(str(folder), _schema())
         self._writer: Any = None
+        # Opening a Whoosh searcher reads the index's table of contents and segments: one
+        # per thread is kept and reused until the index changes.
+        self._local = threading.local()
+        self._generation = self._current()
+
+    def _current(self) -> tuple[int, int]:
+        """Which index (a rebuild makes a new one) at which commit."""
+        return id(self.index), int(self.index.latest_generation())
+
+    def _searcher(self) -> Any:
+        local = self._local
+        if getattr(local, "generation", None) != self._generation:
+            if getattr(local, "searcher", None) is not None:
+                local.searcher.close()
+            local.searcher = self.index.searcher()
+            local.generation = self._generation
+        return local.searcher
 
     @property
     def writer(self) -> Any:
@@ -84,34 +102,33 @@ class WhooshEngine:
             self._writer.cancel()
             self._writer = None
         self.index = whoosh_index.create_in(str(self.folder), _schema())
+        self.refresh()
 
     def commit(self) -> None:
         if self._writer is not None:
             self._writer.commit()
             self._writer = None
+        self.refresh()
 
     def refresh(self) -> None:
-        """Nothing to do: every Whoosh searcher opens the latest commit."""
+        self._generation = self._current()
 
     def count(self) -> int:
         return int(self.index.doc_count())
 
     def issues(self) -> set[str]:
-        with self.index.searcher() as searcher:
-            return {t.decode("utf-8") for t in searcher.lexicon("issue")}
+        return {t.decode("utf-8") for t in self._searcher().lexicon("issue")}
 
     def issue_pages(self) -> dict[str, int]:
-        with self.index.searcher() as searcher:
-            return {issue: len(searcher.search(wq.Term("issue", issue), limit=None))
-                    for issue in self.issues()}
+        searcher = self._searcher()
+        return {issue: len(searcher.search(wq.Term("issue", issue), limit=None)) for issue in self.issues()}
 
     def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]:
-        with self.index.searcher() as searcher:
-            return {term: int(searcher.doc_frequency(field_name, term)) for term in terms}
+        searcher = self._searcher()
+        return {term: int(searcher.doc_frequency(field_name, term)) for term in terms}
 
     def phrase_freq(self, field_name: str, phrase: tuple[str, ...]) -> int:
-        with self.index.searcher() as searcher:
-            return len(searcher.search(wq.Phrase(field_name, list(phrase)), limit=None))
+        return len(self._searcher().search(wq.Phrase(field_name, list(phrase)), limit=None))
 
     def _phrase(self, field_name: str, phrase: EnginePhrase) -> wq.Query:
         options = [
@@ -138,21 +155,21 @@ class WhooshEngine:
         return wq.AndMaybe(required, wq.Or(boosts))
 
     def search(self, query: EngineQuery, limit: int, by_date: bool = False) -> tuple[int, list[Candidate]]:
-        with self.index.searcher() as searcher:
-            if by_date:
-                results = searcher.search(self._query(query), limit=limit, sortedby="date_key", reverse=True)
-            else:
-                results = searcher.search(self._query(query), limit=limit)
-            candidates = [
-                Candidate(
-                    PageDoc(
-                        issue=hit["issue"], page=int(hit["page"]), number=hit.get("number"),
-                        date=hit.get("date"), date_key=int(hit.get("date_key") or 0),
-                        text=hit["text"], exact=hit[EXACT], words=hit[WORDS], fold=hit[FOLD],
-                        wfold=hit[WORDS_FOLD],
-                    ),
-                    float(hit.score or 0.0) if not by_date else 0.0,
-                )
-                for hit in results
-            ]
-            return len(results), candidates
+        searcher = self._searcher()
+        if by_date:
+            results = searcher.search(self._query(query), limit=limit, sortedby="date_key", reverse=True)
+        else:
+            results = searcher.search(self._query(query), limit=limit)
+        candidates = [
+            Candidate(
+                PageDoc(
+                    issue=hit["issue"], page=int(hit["page"]), number=hit.get("number"),
+                    date=hit.get("date"), date_key=int(hit.get("date_key") or 0),
+                    text=hit["text"], exact=hit[EXACT], words=hit[WORDS], fold=hit[FOLD],
+                    wfold=hit[WORDS_FOLD],
+                ),
+                float(hit.score or 0.0) if not by_date else 0.0,
+            )
+            for hit in results
+        ]
+        return len(results), candidates
