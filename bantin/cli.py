@@ -88,6 +88,10 @@ def handled() -> Iterator[None]:
              ExitCode.other_error)
 
 
+def issue_number(number: int | None) -> str:
+    return f"Số {number}" if number is not None else "Số ?"
+
+
 def one_line(path: Path) -> str:
     """A file name as one line of the report: control characters (a newline in a name)
     written as escapes."""
@@ -217,8 +221,8 @@ def list_command(archive_root: Path, as_json: bool) -> None:
         echo_json([r.summary() for r in records])
         return
     for r in records:
-        number = f"Số {r.number}" if r.number is not None else "Số ?"
-        click.echo(f"{r.id}  {r.date or '????-??':10}  {number:8}  {len(r.pages):3} pages  {r.source}")
+        click.echo(f"{r.id}  {r.date or '????-??':10}  {issue_number(r.number):8}  {len(r.pages):3} pages  "
+                   f"{r.source}")
 
 
 @main.command("show")
@@ -386,7 +390,7 @@ def print_results(results: SearchResults) -> None:
     for rank, hit in enumerate(results.hits, start=1):
         if hit.relaxed and rank == complete + 1:
             click.secho("\nNo more pages hold every word; these hold most of them:", bold=True)
-        number = f"Số {hit.number}" if hit.number is not None else "Số ?"
+        number = issue_number(hit.number)
         missing = f"  (missing: {', '.join(hit.missing)})" if hit.relaxed else ""
         click.secho(f"\n{rank}. {number}, {hit.date or 'date unknown'}, page {hit.page}"
                     f"  [{hit.issue}]{missing}", fg="cyan")
@@ -449,8 +453,8 @@ def report_pages_command(archive_root: Path, below: float, as_json: bool) -> Non
         echo_json([c.to_dict() for c in checks])
         return
     for c in checks:
-        number = f"Số {c.number}" if c.number is not None else "Số ?"
-        click.echo(f"{c.issue}  {number:7} {c.date or '????-??':10}  page {c.page:3}  {c.reason}")
+        click.echo(f"{c.issue}  {issue_number(c.number):7} {c.date or '????-??':10}  page {c.page:3}  "
+                   f"{c.reason}")
     click.echo(f"{len(checks)} pages to check")
 
 

@@ -20,8 +20,9 @@ def open_index(archive_root: Path, engine: str | None = None, notify: Notify | N
 
 
 def search(target: Path | SearchIndex, query: str, **options: Any) -> SearchResults:
-    """Search an archive (its folder, or an open SearchIndex). Options: limit, year,
-    date_from, date_to, sort ("relevance" or "date"); ``engine`` only with a folder."""
+    """Search an archive (its folder, or an open SearchIndex). Options: limit, offset,
+    year, date_from, date_to, sort ("relevance" or "date"), issue (within one issue);
+    ``engine`` only with a folder."""
     engine = options.pop("engine", None)
     index = target if isinstance(target, SearchIndex) else open_index(target, engine)
     return _search(index, query, **options)

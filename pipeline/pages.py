@@ -102,14 +102,14 @@ def _turned(job: PageJob, image: Path, workdir: Path) -> tuple[Path, int] | None
     folder = workdir / "turned"
     folder.mkdir()
     with Image.open(image) as page:
-        page.load()
-        small = page.reduce(2) if page.width > OSD_WIDTH else page
-        small.convert("L").save(folder / "osd.png")
-        angle = job.ocr.orientation(folder / "osd.png")
-        if angle == 0:
-            return None
-        upright = page.rotate(-angle, expand=True)  # OSD's angle is clockwise
-        upright.convert("L" if page.mode in ("1", "L", "P") else "RGB").save(folder / "upright.ppm", "PPM")
+        # palette and 1-bit pages as grey: reduce() and PPM take neither
+        plain = page.convert("L" if page.mode in ("1", "L", "LA", "P") else "RGB")
+    grey = plain.convert("L")
+    (grey.reduce(2) if grey.width > OSD_WIDTH else grey).save(folder / "osd.png")
+    angle = job.ocr.orientation(folder / "osd.png")
+    if angle == 0:
+        return None
+    plain.rotate(-angle, expand=True).save(folder / "upright.ppm", "PPM")  # OSD's angle is clockwise
     return folder / "upright.ppm", angle
 
 

@@ -77,3 +77,16 @@ def test_report_pages_lists_what_to_check_worst_first(
     assert "mo.pdf" in listed and "tot.pdf" not in listed
     poor_check = next(c for c in checks if source[c["issue"]] == "mo.pdf")
     assert poor_check["confidence"] < 90 and "mean word confidence" in poor_check["reason"]
+
+
+def test_a_palette_page_scanned_upside_down_is_turned(
+    tmp_path: Path, samples: dict[str, SampleIssue]
+) -> None:
+    folder = tmp_path / "so-03"
+    folder.mkdir()
+    page = render_issue(samples["so-03-2019"], dpi=TEST_DPI)[0]
+    page.rotate(180).convert("P").save(folder / "trang-1.png")  # palette mode, as many scanners save
+    report = ingest([folder], tmp_path / "archive", IngestOptions(jobs=1))
+    assert report.ok, report.outcomes
+    record = Archive.open(tmp_path / "archive").issues()[0]
+    assert record.pages[0].rotation == 180
