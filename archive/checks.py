@@ -14,6 +14,7 @@ from archive.store import Archive
 
 WEAK_WORD = 60  # a word read with less confidence than this is likely wrong
 NEAR_EMPTY = 5  # an OCR'd page with fewer words holds almost nothing (noise, a blank page)
+MANY_CORRECTED = 0.05  # a page whose marks needed this share of words corrected read badly
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class PageCheck:
     weak_share: float  # share of words under WEAK_WORD
     words: int
     rotation: int
+    corrected: int  # words whose marks the post-OCR correction changed
     near_empty: bool
     reason: str
 
@@ -43,16 +45,20 @@ def pages_to_check(archive: Archive, below: float = 80.0) -> list[PageCheck]:
                 continue
             confidences = word_confidences(archive.page_file(record.id, page.n, ".hocr").read_text("utf-8"))
             near_empty = len(confidences) < NEAR_EMPTY
-            if not near_empty and (page.confidence is None or page.confidence >= below):
+            weak_marks = page.corrected > MANY_CORRECTED * max(1, len(confidences))
+            if not near_empty and not weak_marks and (page.confidence is None or page.confidence >= below):
                 continue
             weak = sum(1 for c in confidences if c < WEAK_WORD) / max(1, len(confidences))
             reasons = ["nearly empty: re-scan, or check it is a blank page"] if near_empty else []
             if page.confidence is not None and page.confidence < below:
                 reasons.append(f"mean word confidence {page.confidence:.0f} (under {below:.0f}), "
                                f"{weak:.0%} of words under {WEAK_WORD}")
+            if weak_marks:
+                reasons.append(f"{page.corrected} words' marks corrected "
+                               f"({page.corrected / max(1, len(confidences)):.0%})")
             if page.rotation:
                 reasons.append(f"scanned turned ({page.rotation}°)")
             found.append(PageCheck(record.id, record.number, record.date, page.n, page.confidence,
-                                   round(weak, 3), len(confidences), page.rotation, near_empty,
-                                   "; ".join(reasons)))
+                                   round(weak, 3), len(confidences), page.rotation, page.corrected,
+                                   near_empty, "; ".join(reasons)))
     return sorted(found, key=lambda c: (not c.near_empty, c.confidence or 0.0))

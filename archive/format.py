@@ -24,6 +24,8 @@ class PageRecord:
     ocr_engine: str | None = None  # e.g. "tesseract 5.3.0"
     ocr_model: str | None = None  # e.g. "vie"
     rotation: int = 0  # degrees turned clockwise to read the scan upright (0 when it was)
+    corrected: int = 0  # words whose tone or vowel marks the post-OCR correction changed
+    ocr_model_sha256: str | None = None  # of the model's .traineddata files
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageRecord:

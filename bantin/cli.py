@@ -26,7 +26,8 @@ from index.search import SORTS
 from index.search import search as run_search
 from index.searchlog import SearchEntry, open_search_log
 from index.searchlog import report as search_report
-from pipeline import IngestHooks, IngestOptions, Status, Tesseract, ingest
+from pipeline import IngestHooks, IngestOptions, Status, Tesseract, dask_cluster, ingest
+from pipeline.executor import local_pool
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_ARCHIVE = "./bantin-archive"
@@ -152,15 +153,23 @@ class _Bar:
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with columns file,number,date,title.")
 @click.option("--lang", default="vie", show_default=True, help="Tesseract language(s).")
+@click.option("--tessdata-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the Tesseract models (default: Tesseract's own).")
+@click.option("--no-correct", is_flag=True, help="Keep OCR's words as read: no diacritic correction.")
 @click.option("--dpi", type=click.IntRange(72, 600), default=300, show_default=True,
               help="Resolution PDF pages are rasterised at for OCR.")
 @click.option("--no-index", is_flag=True, help="Do not update the search index.")
 @click.option("--wait", is_flag=True, help="Wait for another writer of the archive to finish.")
+@click.option("--scheduler", metavar="tcp://HOST:8786", default=None,
+              help="Send page work to this Dask cluster (inputs on storage its workers share).")
+@click.option("--page-timeout", type=click.IntRange(min=1), default=180, show_default=True,
+              help="Seconds one page may take before it is given up.")
 @engine_option
 @json_option
 def ingest_command(
     paths: tuple[Path, ...], archive_root: Path, jobs: int | None, manifest: Path | None,
-    lang: str, dpi: int, no_index: bool, wait: bool, engine: str | None, as_json: bool,
+    lang: str, tessdata_dir: Path | None, no_correct: bool, dpi: int, no_index: bool, wait: bool,
+    scheduler: str | None, page_timeout: int, engine: str | None, as_json: bool,
 ) -> None:
     """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
@@ -170,7 +179,10 @@ def ingest_command(
         after_commit=indexer.after_commit if indexer else None,
         progress=bar,
     )
-    options = IngestOptions(jobs=jobs, ocr=Tesseract(lang), dpi=dpi, manifest=manifest, wait=wait)
+    options = IngestOptions(
+        jobs=jobs, ocr=Tesseract(lang, tessdata_dir, page_timeout), dpi=dpi, manifest=manifest,
+        wait=wait, correct=not no_correct, executor=dask_cluster(scheduler) if scheduler else local_pool,
+    )
     with handled():
         try:
             report = ingest(list(paths), archive_root, options, hooks)

@@ -4,6 +4,7 @@ discover -> probe -> rasterise -> OCR -> clean-up -> write to archive, one modul
 """
 
 from pipeline.errors import InputError, MissingDependency
+from pipeline.executor import dask_cluster
 from pipeline.ingest import IngestHooks, IngestOptions, IngestReport, Outcome, Status, ingest
 from pipeline.ocr import OcrEngine, Tesseract
 
@@ -17,5 +18,6 @@ __all__ = [
     "Outcome",
     "Status",
     "Tesseract",
+    "dask_cluster",
     "ingest",
 ]

@@ -1,8 +1,8 @@
 """The executor seam: where page work runs.
 
-Any ``concurrent.futures``-style executor serves: the local process pool today; a Dask
-cluster's executor in the scale-out work. The ingest job only submits ``process_page``
-and waits on the futures it gets back.
+Any ``concurrent.futures``-style executor serves: the local process pool, or a Dask
+distributed cluster (``dask_cluster``). The ingest job only submits ``process_page`` and
+waits on the futures it gets back; it stays the single writer of the archive.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol
 
+from pipeline.errors import MissingDependency
 from pipeline.pages import PageResult, init_worker
 from pipeline.probe import PageJob
 
@@ -32,3 +33,49 @@ def local_pool(workers: int) -> PageExecutor:
 
 def default_workers() -> int:
     return os.cpu_count() or 1
+
+
+def capacity(executor: PageExecutor, asked: int) -> int:
+    """Pages the executor runs at once: a cluster says how many threads it has."""
+    threads = getattr(executor, "threads", None)
+    return threads if isinstance(threads, int) and threads > 0 else asked
+
+
+def on_worker(fn: Callable[[PageJob], PageResult], job: PageJob) -> PageResult:
+    """Run page work on a cluster worker, set up as the local pool sets up its processes."""
+    init_worker()
+    return fn(job)
+
+
+class DaskPages:
+    """Page work on an existing Dask distributed cluster. Each page is one task (rasterise,
+    OCR, correction, clean-up); the worker reads the source at the page job's path, so
+    the inputs must be on storage every worker sees at the same path. A task whose worker
+    dies is rerun by the scheduler; a page that fails is retried once, then reported."""
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client  # only a cluster run needs distributed loaded
+
+        try:
+            self.client = Client(address, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise MissingDependency(f"{address}: no Dask scheduler answers there ({exc})") from None
+        self.executor = self.client.get_executor(pure=False, retries=1)
+
+    @property
+    def threads(self) -> int:
+        return sum(self.client.nthreads().values())
+
+    def submit(self, fn: Callable[[PageJob], PageResult], job: PageJob, /) -> Future[PageResult]:
+        future: Future[PageResult] = self.executor.submit(on_worker, fn, job)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.executor.shutdown(wait=wait and not cancel_futures)
+        self.client.close()
+
+
+def dask_cluster(address: str) -> ExecutorFactory:
+    """An executor factory for the cluster whose scheduler listens at ``address``
+    (``tcp://HOST:8786``); the number of workers is the cluster's."""
+    return lambda _workers: DaskPages(address)

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import html
+import re
 
 from archive.hocr import word_confidences
 from pipeline.textlayer import TextLayerPage
+
+_IMAGE_PATH = re.compile(r"image \"[^\"]*\"; ")
+
+
+def without_image_path(hocr: str) -> str:
+    """Tesseract names the worker's temporary raster in the page's title: dropped, so that
+    the same page read on any machine gives the same hOCR bytes."""
+    return _IMAGE_PATH.sub("", hocr, count=1)
 
 
 def mean_confidence(hocr: str) -> tuple[float | None, int]:

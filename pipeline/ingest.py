@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from archive.store import page_name
 from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
 from pipeline.discover import Source, SourceKind, discover
 from pipeline.errors import InputError, MissingDependency
-from pipeline.executor import ExecutorFactory, PageExecutor, default_workers, local_pool
+from pipeline.executor import ExecutorFactory, PageExecutor, capacity, default_workers, local_pool
 from pipeline.metadata import Metadata, read_manifest, resolve
 from pipeline.ocr import OcrEngine, Tesseract
 from pipeline.pages import PageResult, process_page
@@ -75,6 +75,7 @@ class IngestOptions:
     manifest: Path | None = None
     executor: ExecutorFactory = local_pool
     wait: bool = False  # for another writer of the archive to finish, instead of failing
+    correct: bool = True  # put back tone and vowel marks OCR misread (vntext.diacritics)
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,8 @@ class IngestJob:
                 self._outcome(source, Status.failed, message=f"unreadable ({type(exc).__name__}: {exc})")
                 continue
             batch[issue_id] = source.path
-            pending.append(_Pending(source, issue_id, digest, plan.jobs, plan.notes))
+            jobs = [replace(job, correct=self.options.correct) for job in plan.jobs]
+            pending.append(_Pending(source, issue_id, digest, jobs, plan.notes))
         return pending
 
     def _process(self, pending: list[_Pending]) -> None:
@@ -283,11 +285,12 @@ class IngestJob:
         A worker process that dies (killed, out of memory) takes every page in flight with
         it: the pool is restarted and those pages are run again one at a time, so a page
         that kills its worker twice is named and the rest of the batch goes on."""
-        workers = self.options.jobs or default_workers()
+        asked = self.options.jobs or default_workers()
         queue = deque(pending)
         suspects: deque[tuple[_Pending, PageJob]] = deque()  # in flight when a worker died
         retried: set[tuple[str, int]] = set()
-        flight = _Flight(self.options.executor(workers))
+        flight = _Flight(self.options.executor(asked))
+        workers = capacity(flight.pool, asked)
         try:
             while queue or flight.waiting or suspects:
                 if suspects:
@@ -313,7 +316,7 @@ class IngestJob:
                         self._collect(issue, future)
                         self._page_back(issue)
                 if lost:
-                    flight.restart(self.options.executor(workers))
+                    flight.restart(self.options.executor(asked))
                     for issue, page_job in lost:
                         if (issue.issue_id, page_job.n) not in retried:
                             retried.add((issue.issue_id, page_job.n))
@@ -382,6 +385,7 @@ class IngestJob:
             n=result.n, method=result.method, confidence=result.confidence, words=result.words,
             width=result.width, height=result.height, dpi=result.dpi,
             ocr_engine=result.ocr_engine, ocr_model=result.ocr_model, rotation=result.rotation,
+            corrected=result.corrected, ocr_model_sha256=result.ocr_model_sha256,
         )
 
     def _fail(self, issue: _Pending, message: str) -> None:

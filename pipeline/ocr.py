@@ -3,7 +3,10 @@ text, hOCR (word boxes, confidences) and a text-only PDF layer; a page is never 
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shlex
+import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,7 +17,7 @@ from pytesseract.pytesseract import TesseractError, run_tesseract
 
 from pipeline.errors import InputError, MissingDependency
 
-PAGE_TIMEOUT_S = 600  # a page that takes ten minutes is stuck, not slow
+PAGE_TIMEOUT_S = 180  # a page that takes three minutes is stuck, not slow
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class OcrEngine(Protocol):
     @property
     def model(self) -> str: ...
 
+    def model_sha256(self) -> str | None:
+        """Checksum of the model files, recorded with each page read."""
+
     def check(self) -> None:
         """Raise MissingDependency before a batch starts if the engine or model is missing."""
 
@@ -44,22 +50,28 @@ class OcrEngine(Protocol):
 
 @dataclass(frozen=True)
 class Tesseract:
-    """Tesseract through pytesseract; ``lang`` is its model ("vie", or "vie+eng")."""
+    """Tesseract through pytesseract; ``lang`` is its model ("vie", or "vie+eng"), read
+    from ``tessdata_dir`` when given (e.g. tessdata_best), else from Tesseract's own."""
 
     lang: str = "vie"
+    tessdata_dir: Path | None = None
+    timeout: int = PAGE_TIMEOUT_S  # seconds a page may take
 
     @property
     def model(self) -> str:
         return self.lang
 
+    def model_sha256(self) -> str | None:
+        return model_checksum(self.lang, self.tessdata_dir)
+
     def check(self) -> None:
-        check_language(self.lang)
+        check_language(self.lang, self.tessdata_dir)
 
     def version(self) -> str:
         return tesseract_version()
 
     def recognize(self, image: Path, dpi: int | None, workdir: Path) -> OcrOutput:
-        return ocr_image(image, self.lang, dpi, workdir)
+        return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout)
 
     def orientation(self, image: Path) -> int:
         """Tesseract's orientation and script detection (OSD, ``--psm 0``)."""
@@ -80,27 +92,64 @@ def tesseract_version() -> str:
         raise MissingDependency("tesseract not found: install tesseract-ocr") from None
 
 
-def check_language(lang: str) -> None:
+def _tessdata_config(tessdata_dir: Path | None) -> str:
+    # pytesseract splits the config with shlex and runs no shell: quoting keeps the path whole
+    return f"--tessdata-dir {shlex.quote(str(tessdata_dir))}" if tessdata_dir else ""
+
+
+def check_language(lang: str, tessdata_dir: Path | None = None) -> None:
     """Fail before the batch starts when the language model is missing."""
     tesseract_version()
-    installed = set(pytesseract.get_languages(config=""))
+    if tessdata_dir is not None and not tessdata_dir.is_dir():
+        raise MissingDependency(f"{tessdata_dir}: no such tessdata folder")
+    installed = set(pytesseract.get_languages(config=_tessdata_config(tessdata_dir)))
     missing = [code for code in lang.split("+") if code not in installed]
     if missing:
-        raise MissingDependency(
-            f"tesseract language {'+'.join(missing)} not installed: "
-            f"install tesseract-ocr-{missing[0]}"
-        )
+        where = f" in {tessdata_dir}" if tessdata_dir else f": install tesseract-ocr-{missing[0]}"
+        raise MissingDependency(f"tesseract language {'+'.join(missing)} not installed{where}")
 
 
-def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path) -> OcrOutput:
+@cache
+def model_checksum(lang: str, tessdata_dir: Path | None) -> str | None:
+    """sha256 over the language's .traineddata files, in the order of ``lang``."""
+    folder = tessdata_dir or _default_tessdata()
+    if folder is None:
+        return None
+    digest = hashlib.sha256()
+    for code in lang.split("+"):
+        model = folder / f"{code}.traineddata"
+        if not model.is_file():
+            return None
+        with model.open("rb") as data:
+            digest.update(hashlib.file_digest(data, "sha256").digest())
+    return digest.hexdigest()
+
+
+@cache
+def _default_tessdata() -> Path | None:
+    """Where Tesseract finds its models, as it says itself."""
+    listing = subprocess.run(
+        ["tesseract", "--list-langs"], capture_output=True, text=True, check=False, timeout=60
+    )
+    found = re.search(r'"([^"]+)"', listing.stdout + listing.stderr)
+    return Path(found.group(1)) if found else None
+
+
+def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path,
+              tessdata_dir: Path | None = None, timeout: int = 0) -> OcrOutput:
     """OCR a page image file (PGM/PPM, JPEG, PNG or TIFF) in one Tesseract run."""
     base = workdir / "ocr"
-    config = "-c textonly_pdf=1" + (f" --dpi {dpi}" if dpi else "")
+    # The three outputs by variable, not by config file name: a --tessdata-dir of models
+    # alone (tessdata_best) has no configs folder. lstm_choice_mode=2: each character's
+    # alternatives in the hOCR, for diacritic correction.
+    config = " ".join(filter(None, [
+        "-c tessedit_create_txt=1 -c tessedit_create_hocr=1 -c hocr_font_info=0",
+        "-c tessedit_create_pdf=1 -c textonly_pdf=1 -c lstm_choice_mode=2",
+        f"--dpi {dpi}" if dpi else "", _tessdata_config(tessdata_dir),
+    ]))
     try:
-        run_tesseract(
-            str(image), str(base), extension="txt hocr pdf", lang=lang, config=config,
-            timeout=PAGE_TIMEOUT_S,
-        )
+        run_tesseract(str(image), str(base), extension="", lang=lang, config=config,
+                      timeout=timeout or PAGE_TIMEOUT_S)
     except pytesseract.TesseractNotFoundError:
         raise MissingDependency("tesseract not found: install tesseract-ocr") from None
     except TesseractError as exc:

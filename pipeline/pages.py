@@ -17,9 +17,10 @@ from pathlib import Path
 import img2pdf
 from PIL import Image
 
+from pipeline.correct import correct_page, strip_choices
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
-from pipeline.hocr import hocr_from_text_layer, mean_confidence
+from pipeline.hocr import hocr_from_text_layer, mean_confidence, without_image_path
 from pipeline.probe import PageJob
 from pipeline.rasterise import (
     embedded_jpeg,
@@ -31,6 +32,7 @@ from pipeline.rasterise import (
     web_image,
 )
 from vntext import clean_text
+from vntext.diacritics import default_model
 
 OCR = "ocr"
 TEXT_LAYER = "text-layer"
@@ -59,6 +61,8 @@ class PageResult:
     ocr_engine: str | None
     ocr_model: str | None
     rotation: int = 0  # degrees the page was turned clockwise to read it upright (OSD)
+    corrected: int = 0  # words whose marks the diacritic correction changed
+    ocr_model_sha256: str | None = None
 
 
 def init_worker() -> None:
@@ -89,11 +93,16 @@ def process_page(job: PageJob) -> PageResult:
                     image, ocr, confidence, words, rotation = upright, again, better, count, angle
                     preview = _preview(image)
         width, height = image_size(image)
+        text, hocr, corrected = ocr.text, without_image_path(strip_choices(ocr.hocr)), 0
+        if job.correct:
+            page = correct_page(ocr.text, ocr.hocr, default_model())
+            text, hocr, corrected = page.text, without_image_path(page.hocr), len(page.corrections)
         return PageResult(
-            n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(ocr.text), hocr=ocr.hocr,
+            n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(text), hocr=hocr,
             image=preview, picture_pdf=_picture_pdf(job, image, rotation), layer_pdf=ocr.pdf,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
+            corrected=corrected, ocr_model_sha256=job.ocr.model_sha256(),
         )
 
 

@@ -41,6 +41,7 @@ class PageJob:
     dpi: int  # raster resolution for OCR (PDF pages), or the image's own
     ocr: OcrEngine
     text_layer: TextLayerPage | None = None
+    correct: bool = True  # diacritic correction after OCR (vntext.diacritics)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,57 @@
+"""Scale-out (issue 10): one batch through the local pool (2 processes) and through a
+loopback Dask cluster (a scheduler, 2 single-thread worker processes), same run; and the
+campaign projection from the measured pages per hour per core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from distributed import LocalCluster
+
+from bantin.samples import render_page, save_image_pdf
+from bench.corpus import ATTRIBUTION, pages_of, sentences
+from pipeline import IngestOptions, dask_cluster, ingest
+
+PAGES = 12
+DPI = 300
+CAMPAIGN_PAGES = 1_000_000
+WEEK_HOURS = 7 * 24
+
+
+def main() -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="bantin-bench-cluster-"))
+    try:
+        return _run(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(work: Path) -> dict[str, float]:
+    texts = pages_of(sentences()[:PAGES * 14], 14)
+    pages = [render_page(p, dpi=DPI, noise=0.3, seed=n) for n, p in enumerate(texts)]
+    # three issues: one PDF's pages spread over the workers too
+    pdfs = [save_image_pdf(pages[i:i + 4], work / f"so-{i // 4 + 1:02d}.pdf", DPI)
+            for i in range(0, PAGES, 4)]
+    print(f"\ncluster benchmark: {PAGES} pages in {len(pdfs)} scanned PDFs at {DPI} dpi ({ATTRIBUTION})")
+    started = time.perf_counter()
+    assert ingest(pdfs, work / "local", IngestOptions(jobs=2)).ok
+    local = time.perf_counter() - started
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        started = time.perf_counter()
+        on_cluster = IngestOptions(executor=dask_cluster(cluster.scheduler_address))
+        assert ingest(pdfs, work / "cluster", on_cluster).ok
+        remote = time.perf_counter() - started
+    per_core_hour = PAGES / local * 3600 / 2
+    cores = CAMPAIGN_PAGES / (per_core_hour * WEEK_HOURS)
+    print(f"  local pool, 2 processes     {local:6.1f} s  {PAGES / local:5.2f} pages/s")
+    print(f"  Dask, 2 workers x 1 thread  {remote:6.1f} s  {PAGES / remote:5.2f} pages/s  "
+          f"({remote / local:.2f}x local; goal <= 1.15)")
+    print(f"  projection: {per_core_hour:,.0f} pages per core-hour on this machine ({os.cpu_count()} cores); "
+          f"{CAMPAIGN_PAGES:,} pages in a week need {cores:,.0f} worker cores "
+          f"(e.g. {-(-cores // 16):.0f} machines of 16 cores)")
+    return {"local_s": local, "cluster_s": remote, "ratio": remote / local, "cores_for_campaign": cores}

@@ -1,0 +1,277 @@
+"""OCR quality (issue 8): bantin beside bare ``tesseract -l vie`` and OCRmyPDF.
+
+1. The transcribed real scans in ../shared/real-scans/ (read there, never copied).
+2. Synthetic bulletin pages rendered from corpus sentences with what scanners do to a
+   page: skew, blur, noise, JPEG artefacts, 200-300 dpi, one and two columns, grey
+   paper, one page upside down, one sideways, one nearly empty.
+
+Word error is order-insensitive (bags of words, case ignored): the truth's words that the
+reading misses, over the truth's words (garbage read from stamps and seals is not counted).
+Character error is the edit
+distance over the truth's length, whitespace collapsed. Both also without diacritics.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+from archive import Archive
+from bantin.samples import find_font
+from bench.corpus import ATTRIBUTION, CORPUS, sentences
+from pipeline import IngestOptions, ingest
+from vntext import fold
+
+REAL_SCANS = Path(os.environ.get("BANTIN_REAL_SCANS", CORPUS.parent / "real-scans"))
+WORD = re.compile(r"[^\W_]+")
+# beside the interpreter (a virtualenv's bin), else on PATH
+OCRMYPDF = shutil.which(
+    "ocrmypdf", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+)
+
+
+@dataclass(frozen=True)
+class Scores:
+    word: float
+    word_folded: float
+    char: float
+    char_folded: float
+
+    def row(self) -> str:
+        return (f"{self.word:6.2%} {self.word_folded:6.2%}  {self.char:6.2%} {self.char_folded:6.2%}")
+
+
+def word_error(truth: str, read: str) -> float:
+    want = Counter(w.lower() for w in WORD.findall(truth))
+    got = Counter(w.lower() for w in WORD.findall(read))
+    return (want - got).total() / max(1, want.total())
+
+
+def char_error(truth: str, read: str) -> float:
+    want, got = " ".join(truth.split()), " ".join(read.split())
+    return Levenshtein.distance(want, got) / max(1, len(want))
+
+
+def score(truth: str, read: str) -> Scores:
+    return Scores(word_error(truth, read), word_error(fold(truth), fold(read)),
+                  char_error(truth, read), char_error(fold(truth), fold(read)))
+
+
+def pooled(pairs: list[tuple[str, str]]) -> Scores:
+    """All pages as one text: errors weighted by page length."""
+    return score("\n".join(t for t, _ in pairs), "\n".join(r for _, r in pairs))
+
+
+def bare_tesseract(images: list[Path], out: Path, jobs: int) -> tuple[list[str], float]:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(image: Path) -> str:
+        subprocess.run(["tesseract", str(image), str(out / image.stem), "-l", "vie", "txt"],
+                       check=True, capture_output=True, env=env)
+        return (out / f"{image.stem}.txt").read_text(encoding="utf-8")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        texts = list(pool.map(one, images))
+    return texts, time.perf_counter() - started
+
+
+def ocrmypdf(images: list[Path], out: Path, jobs: int) -> tuple[list[str] | None, float]:
+    """OCRmyPDF with --rotate-pages --deskew, its text from --sidecar (None if absent)."""
+    if OCRMYPDF is None:
+        return None, 0.0
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(image: Path) -> str:
+        dpi = Image.open(image).info.get("dpi", (300, 300))[0]
+        sidecar = out / f"{image.stem}.ocrmypdf.txt"
+        subprocess.run(
+            [OCRMYPDF, "-q", "-l", "vie", "--rotate-pages", "--deskew", "--output-type", "pdf",
+             "--image-dpi", str(round(dpi)), "--jobs", "1", "--sidecar", str(sidecar),
+             str(image), str(out / f"{image.stem}.ocrmypdf.pdf")],
+            check=True, capture_output=True, env=env,
+        )
+        return sidecar.read_text(encoding="utf-8")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        texts = list(pool.map(one, images))
+    return texts, time.perf_counter() - started
+
+
+def bantin_texts(images: list[Path], work: Path, jobs: int, correct: bool) -> tuple[list[str], float]:
+    """Each image ingested as an issue of one page, in one batch; the indexed page text."""
+    root = work / ("archive" if correct else "archive-raw")
+    started = time.perf_counter()
+    report = ingest(images, root, IngestOptions(jobs=jobs, correct=correct))
+    elapsed = time.perf_counter() - started
+    archive = Archive(root)
+    ids = {o.path: o.issue_id for o in report.outcomes}
+    texts = []
+    for image in images:
+        issue = ids[image]
+        assert issue is not None, f"{image} did not land"
+        texts.append(archive.page_file(issue, 1, ".txt").read_text(encoding="utf-8"))
+    return texts, elapsed
+
+
+def compare(title: str, images: list[Path], truths: list[str], work: Path, jobs: int,
+            with_ocrmypdf: bool) -> dict[str, Scores]:
+    runs: dict[str, tuple[list[str] | None, float]] = {}
+    out = work / "out"
+    out.mkdir()
+    runs["tesseract -l vie"] = bare_tesseract(images, out, jobs)
+    runs["bantin"] = bantin_texts(images, work, jobs, correct=True)
+    runs["bantin --no-correct"] = bantin_texts(images, work, jobs, correct=False)
+    if with_ocrmypdf:
+        runs["ocrmypdf"] = ocrmypdf(images, out, jobs)
+    print(f"\n{title}: {len(images)} pages, {jobs} at once")
+    print(f"  {'':22} {'word':>6} {'w/o dia':>7} {'char':>6} {'w/o dia':>7} {'s/page':>7}  worst page char")
+    results = {}
+    bare_time = runs["tesseract -l vie"][1]
+    for name, (texts, seconds) in runs.items():
+        if texts is None:
+            print(f"  {name:22} not installed")
+            continue
+        pairs = list(zip(truths, texts, strict=True))
+        overall = pooled(pairs)
+        worst = max(char_error(t, r) for t, r in pairs)
+        ratio = f"  ({seconds / bare_time:.2f}x bare)" if name != "tesseract -l vie" else ""
+        print(f"  {name:22} {overall.row()} {seconds / len(images):6.2f}s  {worst:6.2%}{ratio}")
+        results[name] = overall
+    return results
+
+
+def real_scans(work: Path) -> dict[str, Scores]:
+    truth = json.loads((REAL_SCANS / "truth.json").read_text(encoding="utf-8"))
+    names = [name for name, page in truth.items() if page.get("text")]
+    images = []
+    for name in names:  # hard links: the inputs are read where they are, never copied
+        link = work / "in" / name
+        link.parent.mkdir(exist_ok=True)
+        if _same_device(REAL_SCANS, work):
+            os.link(REAL_SCANS / name, link)
+        else:
+            shutil.copy(REAL_SCANS / name, link)
+        images.append(link)
+    return compare(f"Real scans ({REAL_SCANS})", images, [truth[n]["text"] for n in names], work, 1,
+                   with_ocrmypdf=True)
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    return a.stat().st_dev == b.stat().st_dev
+
+
+# Synthetic pages --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scan:
+    dpi: int
+    columns: int
+    skew: float  # degrees
+    blur: float
+    noise: float  # share of speckled pixels, in thousandths
+    quality: int  # JPEG
+    paper: int  # grey level of the paper
+    turn: int = 0  # degrees the page is scanned turned (clockwise)
+    sentences: int = 40  # as many of them as fit
+
+
+def synthetic_scans(rng: random.Random) -> list[Scan]:
+    scans = []
+    for n in range(10):
+        scans.append(Scan(dpi=rng.choice((200, 240, 300)), columns=1 + n % 2, skew=rng.uniform(-2, 2),
+                          blur=rng.uniform(0.3, 0.9), noise=rng.uniform(0.2, 1.0),
+                          quality=rng.randint(50, 80), paper=rng.randint(215, 245)))
+    scans.append(Scan(300, 1, 0.6, 0.5, 0.5, 70, 235, turn=180))
+    scans.append(Scan(300, 2, -0.4, 0.5, 0.5, 70, 235, turn=90))
+    scans.append(Scan(300, 1, 0.0, 0.5, 2.0, 60, 230, sentences=1))  # nearly empty: a line and noise
+    return scans
+
+
+def render_scan(scan: Scan, lines: list[str], seed: int) -> tuple[Image.Image, str]:
+    """An A4 page at ``scan.dpi``, set in one or two columns, then degraded; and the text
+    on it (the words that fit)."""
+    rng = random.Random(seed)
+    width, height = round(8.27 * scan.dpi), round(11.69 * scan.dpi)
+    page = Image.new("L", (width, height), scan.paper)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(find_font(), size=round(scan.dpi * 0.15))
+    margin, gap = round(scan.dpi * 0.8), round(scan.dpi * 0.3)
+    column_width = (width - 2 * margin - gap * (scan.columns - 1)) // scan.columns
+    line_height = round(font.size * 1.45)
+    column, y = 0, margin
+    words = " ".join(lines).split()
+    line, drawn = "", 0
+    for word in [*words, None]:
+        trial = f"{line} {word}".strip() if word else line
+        if word is not None and draw.textlength(trial, font=font) <= column_width:
+            line = trial
+            continue
+        if y + line_height > height - margin:
+            column, y = column + 1, margin
+            if column == scan.columns:
+                break
+        draw.text((margin + column * (column_width + gap), y), line, font=font, fill=20)
+        drawn += len(line.split())
+        y += line_height
+        line = word or ""
+    page = page.rotate(scan.skew, fillcolor=scan.paper, resample=Image.Resampling.BICUBIC, expand=False)
+    page = page.filter(ImageFilter.GaussianBlur(scan.blur))
+    pixels = page.load()
+    assert pixels is not None
+    for _ in range(round(width * height * scan.noise / 1000)):
+        pixels[rng.randrange(width), rng.randrange(height)] = rng.choice((0, 80, 160))
+    if scan.turn:
+        page = page.rotate(-scan.turn, expand=True)  # PIL turns counter-clockwise
+    return page, " ".join(words[:drawn])
+
+
+def synthetic(work: Path, seed: int = 8) -> dict[str, Scores]:
+    rng = random.Random(seed)
+    pool = sentences()
+    rng.shuffle(pool)
+    images, truths = [], []
+    (work / "in").mkdir()
+    for n, scan in enumerate(synthetic_scans(rng)):
+        lines = pool[:scan.sentences]
+        del pool[:scan.sentences]
+        page, text = render_scan(scan, lines, seed=n)
+        path = work / "in" / f"trang-{n + 1:02d}-{scan.dpi}dpi-{scan.columns}col-q{scan.quality}.jpg"
+        with io.BytesIO() as data:
+            page.save(data, "JPEG", quality=scan.quality, dpi=(scan.dpi, scan.dpi))
+            path.write_bytes(data.getvalue())
+        images.append(path)
+        truths.append(text)
+    return compare(f"Synthetic pages ({ATTRIBUTION})", images, truths, work, 2, with_ocrmypdf=False)
+
+
+def main() -> dict[str, dict[str, Scores]]:
+    results = {}
+    for name, run in (("real", real_scans), ("synthetic", synthetic)):
+        work = Path(tempfile.mkdtemp(prefix=f"bantin-bench-ocr-{name}-"))
+        results[name] = _run(run, work)
+    return results
+
+
+def _run(run: Callable[[Path], dict[str, Scores]], work: Path) -> dict[str, Scores]:
+    try:
+        return run(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,115 @@
+"""Diacritic correction of one OCR'd page: the words Tesseract read, in its hOCR, go
+through ``vntext.diacritics`` with their confidences and, per character, the alternatives
+Tesseract saw (``lstm_choice_mode=2``); the hOCR words and the page text take the
+corrected forms, so the word boxes the web outlines stay on the words the index holds.
+The raw text is stored beside them (``.raw.txt``); each changed hOCR word keeps what OCR
+read in its ``x_raw`` title property. The alternatives are dropped from the stored hOCR
+(they make it ten times larger)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
+
+_GROUP = (
+    r"<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices[^>]*>(?:\s*<span[^>]*>[^<]*</span>)*\s*</span>"
+)
+_ITEM = re.compile(
+    r"class=['\"]ocr_par['\"]"
+    r"|(<span[^>]*class=['\"]ocrx_word['\"][^>]*title=['\"])([^'\"]*)(['\"][^>]*>)"
+    r"((?:[^<]+|" + _GROUP + r")*)(</span>)",
+    re.S,
+)
+_WCONF = re.compile(r"x_wconf (\d+)")
+_TAG = re.compile(r"<[^>]+>")
+# one character's alternatives: a group of ocrx_cinfo spans, each "x_confs P" and the character
+_CHOICES = re.compile(
+    r"\s*<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices[^>]*>"
+    r"((?:\s*<span[^>]*>[^<]*</span>)*)\s*</span>\s*"
+)
+_CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
+_TOKEN = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class CorrectedPage:
+    text: str
+    hocr: str
+    corrections: list[Correction]
+
+
+def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
+    """Correct the words of a page read by Tesseract (its plain text and hOCR)."""
+    words: list[OcrWord] = []
+    new_paragraph = False
+    for match in _ITEM.finditer(hocr):
+        if match.group(1) is None:
+            new_paragraph = True
+            continue
+        choices = _choices(match.group(4))
+        word = html.unescape(_TAG.sub("", _CHOICES.sub("", match.group(4)))).strip()
+        confidence = _WCONF.search(match.group(2))
+        words.append(OcrWord(word, float(confidence.group(1)) if confidence else 0.0, new_paragraph,
+                             choices if len(choices) == len(word) else ()))
+        new_paragraph = False
+    hocr = strip_choices(hocr)
+    corrections = model.correct(words)
+    if not corrections:
+        return CorrectedPage(text, hocr, [])
+    return CorrectedPage(_retext(text, words, corrections), _rehocr(hocr, corrections), corrections)
+
+
+def strip_choices(hocr: str) -> str:
+    """The hOCR without Tesseract's per-character alternatives."""
+    return _CHOICES.sub("", hocr)
+
+
+def _choices(content: str) -> tuple[Choice, ...]:
+    """Per character of a word, its alternatives; Tesseract's groups for the space before
+    a word are not characters of it."""
+    groups = []
+    for group in _CHOICES.finditer(content):
+        options = tuple((html.unescape(c), float(p)) for p, c in _CHOICE.findall(group.group(1)))
+        if options and options[0][0].strip():
+            groups.append(options)
+    return tuple(groups)
+
+
+def _rehocr(hocr: str, corrections: list[Correction]) -> str:
+    new = {c.index: c for c in corrections}
+    position = -1
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal position
+        if match.group(1) is None:
+            return match.group(0)
+        position += 1
+        change = new.get(position)
+        if change is None:
+            return match.group(0)
+        title = f"{match.group(2)}; x_raw {html.escape(change.raw)}"
+        word = html.escape(change.corrected, quote=False)
+        return f"{match.group(1)}{title}{match.group(3)}{word}{match.group(5)}"
+
+    return _ITEM.sub(replace, hocr)
+
+
+def _retext(text: str, words: list[OcrWord], corrections: list[Correction]) -> str:
+    """Tesseract's text holds the hOCR's words in the same order; where it does not (an
+    engine that lays text out otherwise), the text is rebuilt from the words."""
+    tokens = list(_TOKEN.finditer(text))
+    new = {c.index: c.corrected for c in corrections}
+    if [t.group() for t in tokens] != [w.text for w in words]:
+        return "".join(
+            ("\n\n" if w.new_paragraph else " ") * bool(i) + new.get(i, w.text) for i, w in enumerate(words)
+        )
+    out, last = [], 0
+    for i, token in enumerate(tokens):
+        if i in new:
+            out += [text[last:token.start()], new[i]]
+            last = token.end()
+    out.append(text[last:])
+    return "".join(out)

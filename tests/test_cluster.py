@@ -1,0 +1,86 @@
+"""Scale-out: the same ingest on a real Dask cluster (a scheduler and two worker processes
+on loopback) lands the same archive as the local pool: same ids, texts and checksums."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from distributed import LocalCluster
+
+from archive import Archive
+from bantin.samples import SampleIssue, render_issue, save_image_folder, save_image_pdf, save_tiff
+from pipeline import IngestOptions, dask_cluster, ingest
+from tests.conftest import TEST_DPI
+
+BANTIN = str(Path(sys.executable).parent / "bantin")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def scans(tmp_path_factory: pytest.TempPathFactory, samples: dict[str, SampleIssue]) -> Path:
+    folder = tmp_path_factory.mktemp("scans")
+    pages = render_issue(samples["so-03-2019"], dpi=TEST_DPI)
+    save_image_pdf(pages, folder / "so-03-2019.pdf", TEST_DPI)
+    save_image_folder(render_issue(samples["so-05-2019"], dpi=TEST_DPI), folder / "so-05-2019")
+    save_tiff(render_issue(samples["so-12-2020"], dpi=TEST_DPI), folder / "so-12-2020.tif", TEST_DPI)
+    (folder / "hong.pdf").write_bytes(b"%PDF-1.4\nnot really")  # bad input: reported, batch goes on
+    return folder
+
+
+def _content(root: Path) -> dict[str, tuple[object, ...]]:
+    """What must match between two archives: ids, page texts and every file's checksum
+    (issue.pdf aside: it is assembled by the driver in both runs)."""
+    archive = Archive.open(root)
+    return {
+        record.id: (
+            record.number, record.date, record.source,
+            [archive.page_text(record.id, p.n) for p in record.pages],
+            {name: digest for name, digest in record.files.items() if name != "issue.pdf"},
+            [(p.confidence, p.words, p.rotation, p.corrected) for p in record.pages],
+        )
+        for record in archive.issues()
+    }
+
+
+def test_a_cluster_lands_the_same_archive_as_the_local_pool(tmp_path: Path, scans: Path,
+                                                            cluster: LocalCluster) -> None:
+    inputs = sorted(scans.iterdir())
+    local = ingest(inputs, tmp_path / "local", IngestOptions(jobs=2))
+    on_cluster = IngestOptions(executor=dask_cluster(cluster.scheduler_address))
+    remote = ingest(inputs, tmp_path / "cluster", on_cluster)
+    for report in (local, remote):
+        assert [o.status.value for o in report.outcomes].count("added") == 3
+        assert [o.path.name for o in report.outcomes if o.status.value == "failed"] == ["hong.pdf"]
+    assert _content(tmp_path / "cluster") == _content(tmp_path / "local")
+    assert len(_content(tmp_path / "cluster")) == 3
+
+
+def test_bantin_ingest_scheduler(tmp_path: Path, scans: Path, cluster: LocalCluster) -> None:
+    done = subprocess.run(
+        [BANTIN, "ingest", str(scans / "so-05-2019"), "--archive", str(tmp_path / "a"),
+         "--scheduler", cluster.scheduler_address, "--json"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    [outcome] = json.loads(done.stdout)["outcomes"]
+    assert outcome["status"] == "added" and outcome["pages"] == 2
+    search = subprocess.run([BANTIN, "search", "chi bo", "--archive", str(tmp_path / "a"), "--json"],
+                            capture_output=True, text=True)
+    assert json.loads(search.stdout)["total"] >= 1
+    unreachable = subprocess.run(
+        [BANTIN, "ingest", str(scans / "so-05-2019"), "--archive", str(tmp_path / "b"),
+         "--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True,
+    )
+    assert unreachable.returncode == 4
+    assert "tcp://127.0.0.1:9" in unreachable.stderr.strip().splitlines()[-1]

@@ -1,0 +1,303 @@
+"""Diacritic correction after OCR: tone and vowel marks put back where OCR misread them.
+
+Tesseract reads most Vietnamese letters right but often takes one mark for another
+(``bổ`` read ``bỗ``, ``thẩm`` read ``thâm``, ``KẾ`` read ``KÉ``). Such a word keeps its
+base letters, so the candidates for it are the lexicon syllables with the same folded
+form. A noisy-channel choice over each run of syllables picks, per word, the form that
+fits its neighbours (syllable bigrams, dictionary compounds) at the least cost of
+changing what OCR read (more for a confident word, more for each mark changed).
+
+Safety rules, on top of the scores:
+- only the marks change: never letters, case, digits or punctuation;
+- a word changes only with evidence: what OCR read is no Vietnamese syllable at all, or
+  the new form pairs with a neighbour more often than what was read, and with no
+  neighbour less often;
+- a capitalised word inside a sentence (a name) changes only when what OCR read is no
+  syllable at all.
+
+The statistics come from two sources shipped inside the underthesea package (Apache-2.0),
+read where pip installed it, never copied into bantin:
+- ``corpus/data/Viet74K.txt``: about 74,000 Vietnamese words and compounds;
+- the VLSP 2013 part-of-speech test text (``pos_crf_vlsp2013_*/test_output.txt``):
+  about 68,000 words of news prose, for syllable frequencies and bigrams across words.
+
+Forms: everything here works on canonical syllables (``vntext.syllables.canonical``);
+the caller's display text keeps its own spelling except for the words changed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from vntext.syllables import canonical, fold
+
+# Costs, in natural-log units of probability (see DiacriticModel.correct).
+CHANGE_COST = 1.0  # any change at all
+SEEN_FLOOR = 1.0  # how sure OCR is (0..100) of a character it did not offer as an alternative
+MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
+NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
+MARGIN = 3.0  # a change must make the reading e^3 (20) times likelier than what was read
+COMPOUND_PSEUDO_COUNT = 1  # a dictionary compound counts as this many sightings of its pair
+
+_LETTERS = re.compile(r"^([^\w]*)([^\W\d_]+)([^\w]*)$")
+_SENTENCE_END = set(".;:!?…")
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_VOWEL_MARKS = "\u0302\u0306\u031b"  # â ê ô, ă, ơ ư
+
+
+Choice = tuple[tuple[str, float], ...]  # one character's alternatives: (character, 0..100)
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One whitespace-free token as OCR read it (NFC), punctuation included."""
+
+    text: str
+    confidence: float  # 0..100
+    new_paragraph: bool = False  # no context flows in from the word before
+    # per character of ``text``, what else OCR saw there (Tesseract's lstm_choice_mode);
+    # empty when the engine gives none
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Correction:
+    index: int  # position in the words given
+    raw: str
+    corrected: str
+
+
+@dataclass(frozen=True)
+class _Slot:
+    index: int
+    prefix: str
+    core: str  # letters only, as read
+    suffix: str
+    observed: str  # canonical, lower-case
+    candidates: tuple[str, ...]  # canonical forms, the observed one first
+    choices: tuple[Choice, ...]  # per character of ``core``, or none
+
+
+class DiacriticModel:
+    """Syllable unigrams and bigrams, dictionary compounds, and the choice they drive."""
+
+    def __init__(self, unigrams: Counter[str], bigrams: Counter[tuple[str, str]],
+                 compounds: set[tuple[str, str]], spelling: dict[str, str]) -> None:
+        self._unigrams = unigrams
+        self._bigrams = bigrams
+        self._compounds = compounds
+        self._spelling = spelling  # canonical -> the display spelling the sources use
+        self._total = sum(unigrams.values()) + len(unigrams)
+        self._forms: dict[str, list[str]] = {}
+        for syllable in unigrams:
+            self._forms.setdefault(fold(syllable), []).append(syllable)
+        self._left: Counter[str] = Counter()  # pairs seen starting with a syllable
+        self._followers: Counter[str] = Counter()  # distinct syllables seen after it
+        for (left, _), count in bigrams.items():
+            self._left[left] += count
+            self._followers[left] += 1
+
+    @classmethod
+    def from_sources(cls, dictionaries: Iterable[Path], texts: Iterable[Path]) -> DiacriticModel:
+        """Read word lists (one word or compound a line) and running texts (VLSP column
+        format: one word a line, its syllables spaced, blank lines between sentences)."""
+        unigrams: Counter[str] = Counter()
+        bigrams: Counter[tuple[str, str]] = Counter()
+        compounds: set[tuple[str, str]] = set()
+        spelling: dict[str, str] = {}
+
+        def syllables_of(text: str) -> list[str] | None:
+            parts = unicodedata.normalize("NFC", text).split()
+            if not parts or not all(p.isalpha() for p in parts):
+                return None
+            forms = [canonical(p) for p in parts]
+            for part, form in zip(parts, forms, strict=True):
+                spelling.setdefault(form, part.lower())
+            return forms
+
+        for path in dictionaries:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                forms = syllables_of(line)
+                if forms is None:
+                    continue
+                unigrams.update(forms)
+                for pair in zip(forms, forms[1:], strict=False):
+                    compounds.add(pair)
+                    bigrams[pair] += COMPOUND_PSEUDO_COUNT
+        for path in texts:
+            previous: str | None = None
+            for line in path.read_text(encoding="utf-8").splitlines():
+                forms = syllables_of(line.split("\t", 1)[0]) if line.strip() else None
+                if forms is None:  # punctuation, numbers and sentence ends break the run
+                    previous = None
+                    continue
+                unigrams.update(forms)
+                chain = ([previous] if previous else []) + forms
+                bigrams.update(zip(chain, chain[1:], strict=False))
+                previous = forms[-1]
+        return cls(unigrams, bigrams, compounds, spelling)
+
+    def is_syllable(self, form: str) -> bool:
+        return form in self._unigrams
+
+    def correct(self, words: Sequence[OcrWord]) -> list[Correction]:
+        """The words of one page (in reading order) whose marks should change."""
+        corrections: list[Correction] = []
+        for run in self._runs(words):
+            corrections.extend(self._correct_run(run, words))
+        return corrections
+
+    def _runs(self, words: Sequence[OcrWord]) -> list[list[_Slot]]:
+        """Runs of neighbouring syllables: punctuation, digits and paragraph ends cut them."""
+        runs: list[list[_Slot]] = [[]]
+        for i, word in enumerate(words):
+            match = _LETTERS.match(word.text)
+            if word.new_paragraph or match is None or match.group(1):
+                runs.append([])
+            if match is None:
+                continue
+            prefix, core, suffix = match.groups()
+            observed = canonical(core)
+            candidates = [observed] + [f for f in self._forms.get(fold(observed), []) if f != observed]
+            choices = word.choices[len(prefix):len(prefix) + len(core)] if word.choices else ()
+            if len(choices) != len(core):
+                choices = ()
+            runs[-1].append(_Slot(i, prefix, core, suffix, observed, tuple(candidates), choices))
+            if suffix:
+                runs.append([])
+        return [run for run in runs if run]
+
+    def _correct_run(self, run: list[_Slot], words: Sequence[OcrWord]) -> list[Correction]:
+        # Viterbi over the run: emission = cost of the change, transition = bigram log-prob
+        best: list[dict[str, tuple[float, str | None]]] = []
+        for k, slot in enumerate(run):
+            column: dict[str, tuple[float, str | None]] = {}
+            for form in slot.candidates:
+                emit = -self._change_cost(slot, form)
+                if k == 0:
+                    column[form] = (emit + self._log_unigram(form), None)
+                    continue
+                column[form] = max(
+                    ((score + emit + self._log_bigram(prev, form), prev)
+                     for prev, (score, _) in best[-1].items()),
+                )
+            best.append(column)
+        form = max(best[-1], key=lambda f: best[-1][f][0])
+        path = [form]
+        for column in reversed(best[1:]):
+            back = column[path[-1]][1]
+            assert back is not None
+            path.append(back)
+        path.reverse()
+        corrections = []
+        for k, (slot, form) in enumerate(zip(run, path, strict=True)):
+            if form == slot.observed or not self._evidence(run, path, k):
+                continue
+            if self._gain(run, path, k) < MARGIN:
+                continue
+            new = self._restore_case(slot.core, self._spelling.get(form, form))
+            if fold(new) != fold(slot.core):  # marks only, never letters
+                continue
+            raw = words[slot.index].text
+            corrections.append(Correction(slot.index, raw, slot.prefix + new + slot.suffix))
+        return corrections
+
+    def _change_cost(self, slot: _Slot, form: str) -> float:
+        """What it costs to believe the page shows ``form`` where OCR read ``slot.core``:
+        per character changed, how much less sure OCR was of it than of what it read."""
+        if form == slot.observed:
+            return 0.0 if self.is_syllable(form) else NOT_A_SYLLABLE
+        if not slot.choices:
+            return CHANGE_COST + MARK_COST * _marks_changed(slot.observed, form)
+        shown = self._restore_case(slot.core, self._spelling.get(form, form))
+        if len(shown) != len(slot.core):
+            return math.inf
+        cost = CHANGE_COST
+        for read, new, choice in zip(slot.core, shown, slot.choices, strict=True):
+            if read.lower() != new.lower():
+                seen: dict[str, float] = {}
+                for character, sure in choice:  # "ồ" and "Ồ" are one choice here
+                    seen[character.lower()] = max(sure, seen.get(character.lower(), 0.0))
+                was, now = seen.get(read.lower(), 1.0), seen.get(new.lower(), 0.0)
+                cost += math.log(max(was, 1.0) / max(now, SEEN_FLOOR))
+        return cost
+
+    def _gain(self, run: list[_Slot], path: list[str], k: int) -> float:
+        """How much likelier the path is with word ``k`` changed than with it as read."""
+
+        def local(form: str) -> float:
+            score = -self._change_cost(run[k], form)
+            score += self._log_bigram(path[k - 1], form) if k > 0 else self._log_unigram(form)
+            if k + 1 < len(run):
+                score += self._log_bigram(form, path[k + 1])
+            return score
+
+        return local(path[k]) - local(run[k].observed)
+
+    def _evidence(self, run: list[_Slot], path: list[str], k: int) -> bool:
+        """What OCR read is no syllable; or, for a lower-case word, the new form pairs
+        better with a neighbour and worse with none (counts in the sources)."""
+        slot, form = run[k], path[k]
+        if slot.core[:1].isupper() and not slot.core.isupper() and k > 0:
+            return False  # a name (Đà Nẵng, Lênin): left as read, known or not
+        if not self.is_syllable(slot.observed):
+            return True
+        gains = []
+        if k > 0:
+            gains.append(self._bigrams[(path[k - 1], form)] - self._bigrams[(path[k - 1], slot.observed)])
+        if k + 1 < len(run):
+            gains.append(self._bigrams[(form, path[k + 1])] - self._bigrams[(slot.observed, path[k + 1])])
+        return any(g > 0 for g in gains) and all(g >= 0 for g in gains)
+
+    def _log_unigram(self, form: str) -> float:
+        return math.log((self._unigrams[form] + 0.1) / self._total)
+
+    def _log_bigram(self, left: str, right: str) -> float:
+        """Witten-Bell: a syllable seen before many different ones leaves much of its
+        probability to pairs never seen (sparse sources must not forbid a pair)."""
+        unigram = (self._unigrams[right] + 0.1) / self._total
+        seen = self._followers[left] + 1
+        return math.log((self._bigrams[(left, right)] + seen * unigram) / (self._left[left] + seen))
+
+    @staticmethod
+    def _restore_case(read: str, form: str) -> str:
+        if read.isupper() and len(read) > 1:
+            return form.upper()
+        if read[:1].isupper():
+            return form[:1].upper() + form[1:]
+        return form
+
+
+def _marks_changed(a: str, b: str) -> int:
+    """How many marks differ between two syllables with the same base letters."""
+    da, db = unicodedata.normalize("NFD", a), unicodedata.normalize("NFD", b)
+    tone_a = [c for c in da if c in _TONES]
+    tone_b = [c for c in db if c in _TONES]
+    marks_a = [c for c in da if c in _VOWEL_MARKS]
+    marks_b = [c for c in db if c in _VOWEL_MARKS]
+    ca, cb = Counter(marks_a), Counter(marks_b)
+    changed = int(tone_a != tone_b) + (ca - cb).total() + (cb - ca).total()
+    return changed + int(("đ" in a) != ("đ" in b))
+
+
+def _underthesea_dir() -> Path:
+    spec = importlib.util.find_spec("underthesea")  # found, not imported: no NLP state loaded
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("underthesea is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@cache
+def default_model() -> DiacriticModel:
+    """The model from the sources underthesea ships (built once per process, ~1 s)."""
+    root = _underthesea_dir()
+    texts = sorted(root.glob("pipeline/pos_tag/models/pos_crf_vlsp2013_*/test_output.txt"))
+    return DiacriticModel.from_sources([root / "corpus" / "data" / "Viet74K.txt"], texts)
