@@ -52,6 +52,6 @@ def _run(work: Path) -> dict[str, float]:
     print(f"  Dask, 2 workers x 1 thread  {remote:6.1f} s  {PAGES / remote:5.2f} pages/s  "
           f"({remote / local:.2f}x local; goal <= 1.15)")
     print(f"  projection: {per_core_hour:,.0f} pages per core-hour on this machine ({os.cpu_count()} cores); "
-          f"{CAMPAIGN_PAGES:,} pages in a week need {cores:,.0f} worker cores "
-          f"(e.g. {-(-cores // 16):.0f} machines of 16 cores)")
+          f"{CAMPAIGN_PAGES:,} pages in a week ({WEEK_HOURS} h) need {cores:,.1f} worker cores "
+          "at that speed")
     return {"local_s": local, "cluster_s": remote, "ratio": remote / local, "cores_for_campaign": cores}
