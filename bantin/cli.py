@@ -93,6 +93,11 @@ def issue_number(number: int | None) -> str:
     return f"Số {number}" if number is not None else "Số ?"
 
 
+def issue_columns(issue_id: str, date: str | None, number: int | None) -> str:
+    """An issue's id, date and number as the listing commands print them, aligned."""
+    return f"{issue_id}  {date or '????-??':10}  {issue_number(number):8}"
+
+
 def one_line(path: Path) -> str:
     """A file name as one line of the report: control characters (a newline in a name)
     written as escapes."""
@@ -233,8 +238,7 @@ def list_command(archive_root: Path, as_json: bool) -> None:
         echo_json([r.summary() for r in records])
         return
     for r in records:
-        click.echo(f"{r.id}  {r.date or '????-??':10}  {issue_number(r.number):8}  {len(r.pages):3} pages  "
-                   f"{r.source}")
+        click.echo(f"{issue_columns(r.id, r.date, r.number)}  {len(r.pages):3} pages  {r.source}")
 
 
 @main.command("show")
@@ -465,8 +469,7 @@ def report_pages_command(archive_root: Path, below: float, as_json: bool) -> Non
         echo_json([c.to_dict() for c in checks])
         return
     for c in checks:
-        click.echo(f"{c.issue}  {issue_number(c.number):7} {c.date or '????-??':10}  page {c.page:3}  "
-                   f"{c.reason}")
+        click.echo(f"{issue_columns(c.issue, c.date, c.number)}  page {c.page:3}  {c.reason}")
     click.echo(f"{len(checks)} pages to check")
 
 

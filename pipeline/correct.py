@@ -1,5 +1,5 @@
 """Diacritic correction of one OCR'd page: the words Tesseract read, in its hOCR, go
-through ``vntext.diacritics`` with their confidences and, per character, the alternatives
+through ``vntext.diacritics`` with, per character, the alternatives
 Tesseract saw (``lstm_choice_mode=2``); the hOCR words and the page text take the
 corrected forms, so the word boxes the web outlines stay on the words the index holds.
 The raw text is stored beside them (``.raw.txt``); each changed hOCR word keeps what OCR
@@ -23,7 +23,6 @@ _ITEM = re.compile(
     r"((?:[^<]+|" + _GROUP + r")*)(</span>)",
     re.S,
 )
-_WCONF = re.compile(r"x_wconf (\d+)")
 _TAG = re.compile(r"<[^>]+>")
 # one character's alternatives: a group of ocrx_cinfo spans, each "x_confs P" and the character
 _CHOICES = re.compile(
@@ -51,9 +50,7 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
             continue
         choices = _choices(match.group(4))
         word = html.unescape(_TAG.sub("", _CHOICES.sub("", match.group(4)))).strip()
-        confidence = _WCONF.search(match.group(2))
-        words.append(OcrWord(word, float(confidence.group(1)) if confidence else 0.0, new_paragraph,
-                             choices if len(choices) == len(word) else ()))
+        words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else ()))
         new_paragraph = False
     hocr = strip_choices(hocr)
     corrections = model.correct(words)

@@ -42,7 +42,9 @@ class OcrEngine(Protocol):
 
     def version(self) -> str: ...
 
-    def recognize(self, image: Path, dpi: int | None, workdir: Path) -> OcrOutput: ...
+    def recognize(self, image: Path, dpi: int | None, workdir: Path, alternatives: bool = False) -> OcrOutput:
+        """Read a page; with ``alternatives``, the hOCR also gives each character's
+        alternatives (what diacritic correction weighs)."""
 
     def orientation(self, image: Path) -> int:
         """Degrees (0, 90, 180, 270) to turn the page clockwise to make it upright."""
@@ -70,8 +72,8 @@ class Tesseract:
     def version(self) -> str:
         return tesseract_version()
 
-    def recognize(self, image: Path, dpi: int | None, workdir: Path) -> OcrOutput:
-        return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout)
+    def recognize(self, image: Path, dpi: int | None, workdir: Path, alternatives: bool = False) -> OcrOutput:
+        return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout, alternatives)
 
     def orientation(self, image: Path) -> int:
         """Tesseract's orientation and script detection (OSD, ``--psm 0``)."""
@@ -136,15 +138,15 @@ def _default_tessdata() -> Path | None:
 
 
 def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path,
-              tessdata_dir: Path | None = None, timeout: int = 0) -> OcrOutput:
+              tessdata_dir: Path | None = None, timeout: int = 0, alternatives: bool = False) -> OcrOutput:
     """OCR a page image file (PGM/PPM, JPEG, PNG or TIFF) in one Tesseract run."""
     base = workdir / "ocr"
     # The three outputs by variable, not by config file name: a --tessdata-dir of models
     # alone (tessdata_best) has no configs folder. lstm_choice_mode=2: each character's
-    # alternatives in the hOCR, for diacritic correction.
+    # alternatives in the hOCR (about 14% more Tesseract time, so only when asked).
     config = " ".join(filter(None, [
         "-c tessedit_create_txt=1 -c tessedit_create_hocr=1 -c hocr_font_info=0",
-        "-c tessedit_create_pdf=1 -c textonly_pdf=1 -c lstm_choice_mode=2",
+        "-c tessedit_create_pdf=1 -c textonly_pdf=1", "-c lstm_choice_mode=2" if alternatives else "",
         f"--dpi {dpi}" if dpi else "", _tessdata_config(tessdata_dir),
     ]))
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import img2pdf
 from PIL import Image
 
-from pipeline.correct import correct_page, strip_choices
+from pipeline.correct import correct_page
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence, without_image_path
@@ -80,29 +80,27 @@ def process_page(job: PageJob) -> PageResult:
         workdir = Path(tmp)
         image, dpi = _raster(job, workdir)
         preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
-        ocr = job.ocr.recognize(image, dpi, workdir)
+        ocr = job.ocr.recognize(image, dpi, workdir, alternatives=job.correct)
         confidence, words = mean_confidence(ocr.hocr)
         rotation = 0
         if confidence is not None and confidence < TRY_TURNING:
             turned = _turned(job, image, workdir)
             if turned is not None:  # keep the turned page only where it reads better
                 upright, angle = turned
-                again = job.ocr.recognize(upright, dpi, upright.parent)
+                again = job.ocr.recognize(upright, dpi, upright.parent, alternatives=job.correct)
                 better, count = mean_confidence(again.hocr)
                 if better is not None and better > confidence:
                     image, ocr, confidence, words, rotation = upright, again, better, count, angle
                     preview = _preview(image)
         width, height = image_size(image)
-        text, hocr, corrected = ocr.text, without_image_path(strip_choices(ocr.hocr)), 0
-        if job.correct:
-            page = correct_page(ocr.text, ocr.hocr, default_model())
-            text, hocr, corrected = page.text, without_image_path(page.hocr), len(page.corrections)
+        page = correct_page(ocr.text, ocr.hocr, default_model()) if job.correct else None
         return PageResult(
-            n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(text), hocr=hocr,
+            n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(page.text if page else ocr.text),
+            hocr=without_image_path(page.hocr if page else ocr.hocr),
             image=preview, picture_pdf=_picture_pdf(job, image, rotation), layer_pdf=ocr.pdf,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
-            corrected=corrected, ocr_model_sha256=job.ocr.model_sha256(),
+            corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),
         )
 
 

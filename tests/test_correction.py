@@ -44,7 +44,7 @@ def read(text: str, doubt: dict[str, tuple[tuple[str, float], ...]] | None = Non
             doubt[token] if doubt and token in doubt and c == doubt[token][0][0] else ((c, 95.0),)
             for c in token
         )
-        words.append(OcrWord(token, 95.0, choices=choices))
+        words.append(OcrWord(token, choices=choices))
     return words
 
 

@@ -5,9 +5,12 @@ Tesseract reads most Vietnamese letters right but often takes one mark for anoth
 base letters, so the candidates for it are the lexicon syllables with the same folded
 form. A noisy-channel choice over each run of syllables picks, per word, the form that
 fits its neighbours (syllable bigrams, dictionary compounds) at the least cost of
-changing what OCR read (more for a confident word, more for each mark changed).
+changing what OCR read: per character changed, how much less sure OCR was of the new
+character than of the one it read (its alternatives, e.g. Tesseract's lstm_choice_mode);
+without alternatives, a fixed cost per mark.
 
 Safety rules, on top of the scores:
+- a change must make the reading at least ``e ** MARGIN`` times likelier;
 - only the marks change: never letters, case, digits or punctuation;
 - a word changes only with evidence: what OCR read is no Vietnamese syllable at all, or
   the new form pairs with a neighbour more often than what was read, and with no
@@ -61,7 +64,6 @@ class OcrWord:
     """One whitespace-free token as OCR read it (NFC), punctuation included."""
 
     text: str
-    confidence: float  # 0..100
     new_paragraph: bool = False  # no context flows in from the word before
     # per character of ``text``, what else OCR saw there (Tesseract's lstm_choice_mode);
     # empty when the engine gives none
