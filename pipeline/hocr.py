@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from archive.hocr import word_confidences
+from archive.hocr import word_boxes, word_confidences
 from pipeline.textlayer import TextLayerPage
 
 _IMAGE_PATH = re.compile(r"image \"[^\"]*\"; ")
@@ -15,6 +15,14 @@ def without_image_path(hocr: str) -> str:
     """Tesseract names the worker's temporary raster in the page's title: dropped, so that
     the same page read on any machine gives the same hOCR bytes."""
     return _IMAGE_PATH.sub("", hocr, count=1)
+
+
+def runs_vertically(hocr: str) -> bool:
+    """Do most words stand taller than wide? Tesseract reads a page scanned sideways one
+    way round with high confidence, as vertical lines; upright Vietnamese words of three
+    letters or more are wider than tall."""
+    words = [b for b in word_boxes(hocr) if len(b.text) >= 3]
+    return len(words) >= 3 and sum(b.y1 - b.y0 > b.x1 - b.x0 for b in words) > len(words) / 2
 
 
 def mean_confidence(hocr: str) -> tuple[float | None, int]:

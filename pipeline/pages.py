@@ -20,7 +20,7 @@ from PIL import Image
 from pipeline.correct import correct_page
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
-from pipeline.hocr import hocr_from_text_layer, mean_confidence, without_image_path
+from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically, without_image_path
 from pipeline.probe import PageJob
 from pipeline.rasterise import (
     embedded_jpeg,
@@ -38,7 +38,8 @@ OCR = "ocr"
 TEXT_LAYER = "text-layer"
 PREVIEW_DPI = 150  # text-layer pages: the web image and the hOCR boxes share this raster
 # A first reading under this mean word confidence may be of a page scanned upside down or
-# sideways (upright text reads at 90+, turned text at about 40): orientation is checked.
+# sideways (upright text reads at 90+, turned text at about 40): orientation is checked,
+# as it is when the words read run vertically (sideways one way round reads at 90+).
 TRY_TURNING = 60.0
 OSD_WIDTH = 1400  # pixels; wider pages are halved for orientation detection
 
@@ -83,13 +84,15 @@ def process_page(job: PageJob) -> PageResult:
         ocr = job.ocr.recognize(image, dpi, workdir, alternatives=job.correct)
         confidence, words = mean_confidence(ocr.hocr)
         rotation = 0
-        if confidence is not None and confidence < TRY_TURNING:
+        sideways = runs_vertically(ocr.hocr)
+        if confidence is not None and (confidence < TRY_TURNING or sideways):
             turned = _turned(job, image, workdir)
             if turned is not None:  # keep the turned page only where it reads better
                 upright, angle = turned
                 again = job.ocr.recognize(upright, dpi, upright.parent, alternatives=job.correct)
                 better, count = mean_confidence(again.hocr)
-                if better is not None and better > confidence:
+                upright_now = sideways and not runs_vertically(again.hocr)
+                if better is not None and (better > confidence or upright_now):
                     image, ocr, confidence, words, rotation = upright, again, better, count, angle
                     preview = _preview(image)
         width, height = image_size(image)

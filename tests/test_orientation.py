@@ -15,7 +15,7 @@ from tests.conftest import TEST_DPI, word_accuracy
 from tests.test_ingest import _text_layer_over_word
 
 
-@pytest.mark.parametrize("angle", [90, 180])
+@pytest.mark.parametrize("angle", [90, 180, 270])
 def test_a_turned_page_is_read_and_stored_upright(
     tmp_path: Path, samples: dict[str, SampleIssue], angle: int
 ) -> None:
