@@ -150,3 +150,18 @@ def test_the_model_and_its_checksum_are_recorded(tmp_path: Path) -> None:
                               "--tessdata-dir", str(tmp_path / "nowhere")], capture_output=True, text=True)
     assert missing.returncode == 4
     assert missing.stderr.strip().splitlines()[-1].endswith("nowhere: no such tessdata folder")
+
+
+def test_the_statistics_are_cached_and_a_broken_cache_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: DiacriticModel
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    build = default_model.__wrapped__  # past the per-process cache
+    assert build().counts() == model.counts()
+    [cached] = (tmp_path / "bantin").glob("diacritics-*.marshal")
+    cached.write_bytes(b"\x00broken")
+    assert build().counts() == model.counts()  # rebuilt from the sources, and rewritten
+    assert cached.stat().st_size > 100_000
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("not a folder")  # a cache that cannot be written is skipped
+    assert build().counts() == model.counts()

@@ -30,8 +30,12 @@ the caller's display text keeps its own spelling except for the words changed.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.util
+import marshal
 import math
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -48,6 +52,7 @@ SEEN_FLOOR = 1.0  # how sure OCR is (0..100) of a character it did not offer as 
 MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
 NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 3.0  # a change must make the reading e^3 (20) times likelier than what was read
+COUNTING_VERSION = 1  # raise when from_sources counts differently: cached counts are rebuilt
 COMPOUND_PSEUDO_COUNT = 1  # a dictionary compound counts as this many sightings of its pair
 
 _LETTERS = re.compile(r"^([^\w]*)([^\W\d_]+)([^\w]*)$")
@@ -89,13 +94,13 @@ class _Slot:
 
 
 class DiacriticModel:
-    """Syllable unigrams and bigrams, dictionary compounds, and the choice they drive."""
+    """Syllable unigrams and bigrams (dictionary compounds counted among the pairs), and
+    the choice they drive."""
 
     def __init__(self, unigrams: Counter[str], bigrams: Counter[tuple[str, str]],
-                 compounds: set[tuple[str, str]], spelling: dict[str, str]) -> None:
+                 spelling: dict[str, str]) -> None:
         self._unigrams = unigrams
         self._bigrams = bigrams
-        self._compounds = compounds
         self._spelling = spelling  # canonical -> the display spelling the sources use
         self._total = sum(unigrams.values()) + len(unigrams)
         self._forms: dict[str, list[str]] = {}
@@ -113,7 +118,6 @@ class DiacriticModel:
         format: one word a line, its syllables spaced, blank lines between sentences)."""
         unigrams: Counter[str] = Counter()
         bigrams: Counter[tuple[str, str]] = Counter()
-        compounds: set[tuple[str, str]] = set()
         spelling: dict[str, str] = {}
 
         def syllables_of(text: str) -> list[str] | None:
@@ -132,7 +136,6 @@ class DiacriticModel:
                     continue
                 unigrams.update(forms)
                 for pair in zip(forms, forms[1:], strict=False):
-                    compounds.add(pair)
                     bigrams[pair] += COMPOUND_PSEUDO_COUNT
         for path in texts:
             previous: str | None = None
@@ -145,7 +148,11 @@ class DiacriticModel:
                 chain = ([previous] if previous else []) + forms
                 bigrams.update(zip(chain, chain[1:], strict=False))
                 previous = forms[-1]
-        return cls(unigrams, bigrams, compounds, spelling)
+        return cls(unigrams, bigrams, spelling)
+
+    def counts(self) -> tuple[dict[str, int], dict[tuple[str, str], int], dict[str, str]]:
+        """What the model is built from, as plain values (what ``default_model`` caches)."""
+        return dict(self._unigrams), dict(self._bigrams), dict(self._spelling)
 
     def is_syllable(self, form: str) -> bool:
         return form in self._unigrams
@@ -299,7 +306,31 @@ def _underthesea_dir() -> Path:
 
 @cache
 def default_model() -> DiacriticModel:
-    """The model from the sources underthesea ships (built once per process, ~1 s)."""
+    """The model from the sources underthesea ships. Building it takes about a second;
+    every worker process needs it, so the counts are kept in the user's cache folder
+    (``$XDG_CACHE_HOME/bantin``), keyed by the sources' sizes and times and by this
+    module's version of the counting. A cache that cannot be read or written is rebuilt
+    or skipped, never an error."""
     root = _underthesea_dir()
+    dictionaries = [root / "corpus" / "data" / "Viet74K.txt"]
     texts = sorted(root.glob("pipeline/pos_tag/models/pos_crf_vlsp2013_*/test_output.txt"))
-    return DiacriticModel.from_sources([root / "corpus" / "data" / "Viet74K.txt"], texts)
+    key = hashlib.sha256(repr([COUNTING_VERSION, COMPOUND_PSEUDO_COUNT] + [
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in dictionaries + texts
+    ]).encode()).hexdigest()[:16]
+    cached = _cache_dir() / f"diacritics-{key}.marshal"
+    try:
+        unigrams, bigrams, spelling = marshal.loads(cached.read_bytes())
+        return DiacriticModel(Counter(unigrams), Counter(bigrams), spelling)
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    model = DiacriticModel.from_sources(dictionaries, texts)
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(model.counts()))
+        partial.replace(cached)  # atomic: a worker never reads half a file
+    return model
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bantin"
