@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bantin.samples import SampleIssue
 from index.analysis import PageAnalysis, analyze
 from pipeline.discover import SourceKind, discover
 from pipeline.metadata import from_masthead, from_name, read_manifest, resolve
-from vntext import canonical, clean_text, fold
+from vntext import canonical, clean_text, fold, normalize_syllable
 
 
 def test_clean_text_nfc_tone_marks_hyphens_whitespace() -> None:
@@ -134,3 +135,21 @@ def test_malformed_pdfs_fail_alone_with_one_line(tmp_path: Path, data: bytes) ->
     [outcome] = report.outcomes
     assert outcome.status.value == "failed" and "PDF" in outcome.message and "\n" not in outcome.message
     assert not any((tmp_path / "archive" / "issues").iterdir())
+
+
+def test_tone_style_is_underthesea_s_without_loading_its_pipeline(samples: dict[str, SampleIssue]) -> None:
+    """normalize_syllable reads underthesea's rules file itself: the same forms as its
+    token_normalize, and a page worker's imports never load underthesea's NLP."""
+    import subprocess
+    import sys
+
+    from underthesea.pipeline.text_normalize import token_normalize
+
+    tokens = {t for issue in samples.values() for page in issue.pages for p in page for t in p.split()}
+    tokens |= {"hoà", "thuỷ", "Thuở", "HOÀ", unicodedata.normalize("NFD", "khoẻ"), "quí", "tuỳ"}
+    assert all(normalize_syllable(t) == str(token_normalize(t)) for t in tokens)
+    probe = ("import sys, pipeline.pages, vntext.diacritics as d; d.default_model(); "
+             "from vntext import clean_text; clean_text('hoà bình'); "
+             "print(sorted(m for m in sys.modules if m.startswith('underthesea')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -10,7 +10,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from underthesea.pipeline.text_normalize import token_normalize
+import joblib
+
+from vntext.sources import underthesea_dir
 
 # Characters PDF extraction and OCR leave behind that carry no text: Arabic tatweel,
 # zero-width spaces and joiners, soft hyphens, byte-order marks.
@@ -21,10 +23,27 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _SYLLABLE = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=1)
+def _rules() -> tuple[dict[str, str], dict[str, str]]:
+    """underthesea's normalisation rules (characters, tokens), read from its data file
+    rather than through ``import underthesea``: that import loads its whole NLP pipeline
+    (about 50 MB), which page workers do not need."""
+    [rules] = sorted((underthesea_dir() / "pipeline" / "text_normalize").glob("tn_rules_*.bin"))[-1:]
+    data = joblib.load(rules)
+    return data["character"], data["token"]
+
+
 @lru_cache(maxsize=65536)
 def normalize_syllable(syllable: str) -> str:
-    """One tone-mark style, the one underthesea uses: hoà -> hòa, thuỷ -> thủy."""
-    return str(token_normalize(syllable))
+    """One tone-mark style, the one underthesea uses: hoà -> hòa, thuỷ -> thủy (its
+    ``token_normalize``, step for step)."""
+    if len(syllable) > 6:
+        return syllable
+    characters, tokens = _rules()
+    token = unicodedata.normalize("NFC", syllable)
+    for odd, standard in characters.items():
+        token = token.replace(odd, standard)
+    return tokens.get(token, token)
 
 
 def clean_text(raw: str) -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import marshal
 import math
 import os
@@ -44,6 +43,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from vntext.sources import underthesea_dir
 from vntext.syllables import canonical, fold
 
 # Costs, in natural-log units of probability (see DiacriticModel.correct).
@@ -297,13 +297,6 @@ def _marks_changed(a: str, b: str) -> int:
     return changed + int(("đ" in a) != ("đ" in b))
 
 
-def _underthesea_dir() -> Path:
-    spec = importlib.util.find_spec("underthesea")  # found, not imported: no NLP state loaded
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("underthesea is not installed")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 @cache
 def default_model() -> DiacriticModel:
     """The model from the sources underthesea ships. Building it takes about a second;
@@ -311,7 +304,7 @@ def default_model() -> DiacriticModel:
     (``$XDG_CACHE_HOME/bantin``), keyed by the sources' sizes and times and by this
     module's version of the counting. A cache that cannot be read or written is rebuilt
     or skipped, never an error."""
-    root = _underthesea_dir()
+    root = underthesea_dir()
     dictionaries = [root / "corpus" / "data" / "Viet74K.txt"]
     texts = sorted(root.glob("pipeline/pos_tag/models/pos_crf_vlsp2013_*/test_output.txt"))
     key = hashlib.sha256(repr([COUNTING_VERSION, COMPOUND_PSEUDO_COUNT] + [

@@ -7,8 +7,6 @@ tokens of ``vntext.syllables.syllables`` so callers can store them by position.
 
 from __future__ import annotations
 
-from underthesea import word_tokenize
-
 from vntext.syllables import SYLLABLE, canonical
 
 RESYNC_WINDOW = 8  # tokens looked ahead when segmentation and syllables disagree
@@ -17,6 +15,8 @@ RESYNC_WINDOW = 8  # tokens looked ahead when segmentation and syllables disagre
 def segment_words(text: str, tokens: list[str]) -> list[tuple[int, int]]:
     """Multi-syllable words of ``text`` as (first token, syllable count) into ``tokens``
     (its canonical syllables, in order); words that cannot be aligned are skipped."""
+    from underthesea import word_tokenize  # its NLP pipeline loads only where words are segmented
+
     words: list[tuple[int, int]] = []
     pointer = 0
     for word in word_tokenize(text):
