@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pikepdf
 from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from PIL import Image, ImageOps
-from pypdf import PdfReader
 
 from pipeline.errors import InputError
 
@@ -37,30 +37,33 @@ def rasterise_pdf_page(pdf: Path, index: int, dpi: int, folder: Path) -> Path:
 def embedded_jpeg(pdf: Path, index: int, folder: Path) -> tuple[Path, int] | None:
     """A scanner's page: one full-page JPEG and nothing else. Tesseract reads the JPEG as
     it is, at its own resolution, and no render is needed. Returns (file, dpi) or None
-    when the page is anything else (it is then rendered by poppler)."""
+    when the page is anything else (it is then rendered by poppler). The PDF is opened
+    with qpdf (pikepdf), which reads only the objects of this page: a worker's memory
+    does not grow with the size of the PDF its page comes from."""
     try:
-        page = PdfReader(pdf).pages[index]
-        if int(page.get("/Rotate", 0) or 0) % 360:
-            return None
-        resources = page.get("/Resources")
-        resources = resources.get_object() if resources is not None else {}
-        if "/Font" in resources:
-            return None
-        xobjects = resources.get("/XObject")
-        images = [x.get_object() for x in (xobjects.get_object().values() if xobjects else [])]
-        if len(images) != 1 or images[0].get("/Subtype") != "/Image":
-            return None
-        image = images[0]
-        filters = image.get("/Filter")
-        filters = list(filters) if isinstance(filters, list) else [filters]
-        if (filters != ["/DCTDecode"] or image.get("/SMask") is not None
-                or image.get("/ColorSpace") not in ("/DeviceGray", "/DeviceRGB")):
-            return None
-        width, height = int(image["/Width"]), int(image["/Height"])
-        page_w, page_h = float(page.mediabox.width), float(page.mediabox.height)
-        if abs(width / height - page_w / page_h) > 0.01 * (page_w / page_h):
-            return None  # not drawn over the whole page
-        data = image.get_data()
+        with pikepdf.open(pdf) as document:
+            page = document.pages[index]
+            if int(page.obj.get("/Rotate", 0)) % 360:
+                return None
+            resources = page.obj.get("/Resources", pikepdf.Dictionary())
+            if "/Font" in resources:
+                return None
+            xobjects = resources.get("/XObject", pikepdf.Dictionary())
+            images = list(xobjects.values())
+            if len(images) != 1 or images[0].get("/Subtype") != pikepdf.Name.Image:
+                return None
+            image = images[0]
+            found = image.get("/Filter")
+            filters = list(found) if isinstance(found, pikepdf.Array) else [found]
+            if (filters != [pikepdf.Name.DCTDecode] or "/SMask" in image
+                    or image.get("/ColorSpace") not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB)):
+                return None
+            width, height = int(image["/Width"]), int(image["/Height"])
+            box = [float(v) for v in page.mediabox]
+            page_w, page_h = box[2] - box[0], box[3] - box[1]
+            if abs(width / height - page_w / page_h) > 0.01 * (page_w / page_h):
+                return None  # not drawn over the whole page
+            data = image.read_raw_bytes()
     except Exception:
         return None  # anything unusual: let poppler render it
     if not data.startswith(b"\xff\xd8"):
