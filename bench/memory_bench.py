@@ -58,11 +58,13 @@ def _run(work: Path) -> dict[str, float]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(process.pid)
     peak: list[tuple[int, dict[str, int]]] = [(0, {})]
+    page_work = [0]  # workers and their Tesseract runs, at their own peak
 
     def sample() -> None:
         while process.poll() is None:
             seen = tree_pss(watched)
             peak[0] = max(peak[0], seen, key=lambda s: s[0])
+            page_work[0] = max(page_work[0], seen[1]["workers"] + seen[1]["tesseract"])
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample)
@@ -77,4 +79,7 @@ def _run(work: Path) -> dict[str, float]:
     print(f"  peak tree PSS {total / 2**20:,.0f} MB (goal <= {GOAL_MB}): driver {mb['driver']:.0f} MB, "
           f"2 workers {mb['workers']:.0f} MB, Tesseract runs {mb['tesseract']:.0f} MB; "
           f"{elapsed:.0f} s, {PAGES / elapsed:.2f} pages/s")
-    return {"peak_mb": total / 2**20, **mb}
+    share = page_work[0] / 2 / 2**20
+    print(f"  one worker's share at its peak (its process and its Tesseract run): {share:.0f} MB; "
+          f"--jobs 16 would need about {16 * share / 1024 + total / 2**30:.1f} GB")
+    return {"peak_mb": total / 2**20, "worker_share_mb": share, **mb}
