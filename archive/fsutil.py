@@ -30,6 +30,11 @@ def sha256_tree(files: Iterable[tuple[str, Path]]) -> str:
     return digest.hexdigest()
 
 
+def fsync_file(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:

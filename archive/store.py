@@ -14,6 +14,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from typing import IO, Any, BinaryIO
 
 from archive.errors import ArchiveError, IssueNotFound
 from archive.format import FORMAT_VERSION, IssueRecord
-from archive.fsutil import fsync_dir, sha256_file, write_atomic, write_durable
+from archive.fsutil import fsync_dir, fsync_file, sha256_bytes, sha256_file, write_atomic
 
 ARCHIVE_FILE = "archive.json"
 ISSUE_FILE = "issue.json"
@@ -38,6 +39,7 @@ def page_name(n: int, suffix: str) -> str:
 
 
 EDITABLE = ("number", "date", "title")
+SYNC_THREADS = 8  # fsyncs in flight at once when a staged issue is sealed
 
 
 @dataclass(frozen=True)
@@ -55,34 +57,43 @@ class StagedIssue:
     """An issue being written in the staging area; nothing is visible until committed.
 
     Files written with ``derived=True`` (anything the index can recompute) are listed in
-    ``issue.json`` apart from the checksummed source-of-truth files.
+    ``issue.json`` apart from the checksummed source-of-truth files. A file's checksum
+    is taken as it is written; every file is fsync'd by ``sync`` before the issue is
+    sealed, all at once (a file at a time costs a disk flush each, and the writer waits).
     """
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
         self._derived: set[str] = set()
+        self._sums: dict[str, str] = {}  # relpath -> sha256, for files written from memory
+        self._unsynced: set[str] = set()
 
     def path(self, relpath: str) -> Path:
         """Where a member file lives, for a tool that reads it by name."""
         return self._folder / relpath
 
     def write(self, relpath: str, data: bytes, *, derived: bool = False) -> None:
-        write_durable(self._folder / relpath, data)
+        path = self._folder / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self._unsynced.add(relpath)
         if derived:
             self._derived.add(relpath)
+        else:
+            self._sums[relpath] = sha256_bytes(data)
 
     def write_text(self, relpath: str, text: str, *, derived: bool = False) -> None:
         self.write(relpath, text.encode("utf-8"), derived=derived)
 
     @contextmanager
     def writing(self, relpath: str) -> Iterator[BinaryIO]:
-        """A member file to stream into (e.g. a PDF writer); fsync'd when the block ends."""
+        """A member file to stream into (e.g. a PDF writer)."""
         path = self._folder / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._sums.pop(relpath, None)
         with path.open("wb") as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
+        self._unsynced.add(relpath)
 
     def read_text(self, relpath: str) -> str:
         return (self._folder / relpath).read_text(encoding="utf-8")
@@ -90,14 +101,26 @@ class StagedIssue:
     def remove(self, relpath: str) -> None:
         """Drop an intermediate file (e.g. a page's text layer once merged into issue.pdf)."""
         (self._folder / relpath).unlink(missing_ok=True)
+        self._sums.pop(relpath, None)
+        self._unsynced.discard(relpath)
 
     def copy_file(self, relpath: str, source: Path) -> None:
-        """A member file copied from ``source`` (streamed, not read into memory), fsync'd."""
+        """A member file copied from ``source`` (streamed, not read into memory)."""
         target = self._folder / relpath
         target.parent.mkdir(parents=True, exist_ok=True)
+        self._sums.pop(relpath, None)
         shutil.copyfile(source, target)
-        with target.open("rb") as f:
-            os.fsync(f.fileno())
+        self._unsynced.add(relpath)
+
+    def sync(self) -> None:
+        """fsync every file written and every folder holding one, together: the disk
+        flushes once for many files. Raises the first error (a full disk shows here)."""
+        paths = [self._folder / relpath for relpath in self._unsynced]
+        folders = {p.parent for p in paths} | {self._folder}
+        with ThreadPoolExecutor(SYNC_THREADS) as pool:
+            list(pool.map(fsync_file, paths))
+            list(pool.map(fsync_dir, folders))
+        self._unsynced.clear()
 
     def copy_source(self, name: str, files: Iterable[tuple[str, Path]]) -> None:
         """Keep the original scan under ``source/<name>``: a file, or a folder's page images
@@ -112,7 +135,7 @@ class StagedIssue:
     def checksums(self) -> dict[str, str]:
         """sha256 of every source-of-truth file (not ``issue.json``, not derived files)."""
         return {
-            relpath: sha256_file(path)
+            relpath: self._sums.get(relpath) or sha256_file(path)
             for path in sorted(self._folder.rglob("*"))
             if path.is_file() and path.name != ISSUE_FILE
             and (relpath := path.relative_to(self._folder).as_posix()) not in self._derived
@@ -307,7 +330,7 @@ class Archive:
             }
         )
         staged.write(ISSUE_FILE, json.dumps(sealed.to_dict(), ensure_ascii=False, indent=2).encode())
-        fsync_dir(staged._folder)
+        staged.sync()
         target = self.issue_dir(record.id)
         self.issues_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -375,7 +398,7 @@ class Archive:
             for relpath, digest in record.files.items():
                 if not staged.path(relpath).is_file() or sha256_file(staged.path(relpath)) != digest:
                     raise ArchiveError(f"{folder}/{relpath}: missing or changed; not imported")
-            fsync_dir(staged._folder)
+            staged.sync()
             self.issues_dir.mkdir(parents=True, exist_ok=True)
             os.rename(staged._folder, self.issue_dir(record.id))
         except BaseException:

@@ -19,6 +19,7 @@ from archive import Archive, ArchiveError, BantinError, ExitCode, IssueNotFound
 from archive.bag import export_bag
 from archive.checks import pages_to_check
 from archive.format import valid_date
+from bantin.ingesting import index_hooks
 from bantin.present import issue_json
 from index import IngestIndexer, SearchResults, open_index, reindex
 from index.schema import ENGINES
@@ -26,7 +27,7 @@ from index.search import SORTS
 from index.search import search as run_search
 from index.searchlog import SearchEntry, open_search_log
 from index.searchlog import report as search_report
-from pipeline import IngestHooks, IngestOptions, Status, Tesseract, dask_cluster, ingest
+from pipeline import IngestOptions, Status, Tesseract, dask_cluster, ingest
 from pipeline.executor import local_pool
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -179,11 +180,7 @@ def ingest_command(
     """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
     indexer = None if no_index else IngestIndexer(archive_root, engine, notify=_notify)
-    hooks = IngestHooks(
-        before_commit=indexer.before_commit if indexer else None,
-        after_commit=indexer.after_commit if indexer else None,
-        progress=bar,
-    )
+    hooks = index_hooks(indexer, progress=bar)
     options = IngestOptions(
         jobs=jobs, ocr=Tesseract(lang, tessdata_dir, page_timeout), dpi=dpi, manifest=manifest,
         wait=wait, correct=not no_correct, executor=dask_cluster(scheduler) if scheduler else local_pool,
@@ -530,7 +527,7 @@ def demo_command(archive_root: Path, scans: Path | None) -> None:
     paths = write_demo_scans(folder)
     indexer = IngestIndexer(archive_root, notify=_notify)
     with handled():
-        report = ingest(paths, archive_root, hooks=IngestHooks(indexer.before_commit, indexer.after_commit))
+        report = ingest(paths, archive_root, hooks=index_hooks(indexer))
     for o in report.outcomes:
         detail = f": {o.message}" if o.message else ""
         click.echo(f"{o.status.value}: {o.path.name} ({o.issue_id}){detail}")

@@ -21,10 +21,11 @@ import tantivy
 from underthesea import word_tokenize
 
 from archive import Archive
+from bantin.ingesting import index_hooks
 from bantin.samples import SampleIssue, render_page, save_image_pdf, save_text_pdf
 from bench.corpus import ATTRIBUTION, pages_of, sentences
 from index import IngestIndexer, SearchIndex, open_index, search
-from pipeline import IngestHooks, IngestOptions, ingest
+from pipeline import IngestOptions, ingest
 from vntext import canonical, fold
 from vntext.abbreviations import TABLE as ABBREVIATION_TABLE
 from vntext.abbreviations import Abbreviations, folded_key
@@ -111,7 +112,7 @@ def build(work: Path, rng: random.Random) -> tuple[Path, dict[PageKey, str], lis
     archive_root = work / "archive"
     indexer = IngestIndexer(archive_root)
     report = ingest([scans], archive_root, IngestOptions(jobs=2),
-                    IngestHooks(indexer.before_commit, indexer.after_commit))
+                    index_hooks(indexer))
     assert report.ok, [o for o in report.outcomes if o.message]
     ids = {r.source: r.id for r in Archive.open(archive_root).issues()}
     by_key = {(ids[name], n): text for (name, n), text in truth_text.items()}

@@ -20,11 +20,12 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bantin.ingesting import index_hooks
 from bantin.samples import write_demo_scans
 from bench.corpus import ATTRIBUTION
 from bench.scale_bench import build_archive, queries
 from index import IngestIndexer, reindex
-from pipeline import IngestHooks, ingest
+from pipeline import ingest
 
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 30
@@ -118,8 +119,7 @@ def main(pages: int = 100_000, seed: int = 11) -> None:
           f"on loopback ({ATTRIBUTION})")
     demo = work / "demo-archive"
     indexer = IngestIndexer(demo)
-    ingest(write_demo_scans(work / "demo-scans"), demo, hooks=IngestHooks(indexer.before_commit,
-                                                                          indexer.after_commit))
+    ingest(write_demo_scans(work / "demo-scans"), demo, hooks=index_hooks(indexer))
     asked = queries(CLIENTS * REQUESTS_PER_CLIENT, rng)
     for workers in (1, 2):
         measure("demo archive (4 issues)", demo, asked, workers)

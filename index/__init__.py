@@ -5,14 +5,18 @@ Derived from the archive and rebuildable from it alone.
 
 from __future__ import annotations
 
+import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from archive import Archive, IssueRecord, StagedIssue
-from index.manager import Notify, ProgressFn, SearchIndex, analyze_staged
+from index.manager import Notify, ProgressFn, SearchIndex, analyze_staged, index_lock, page_analysis
 from index.query import QueryError
 from index.search import Hit, SearchResults
 from index.search import search as _search
+
+COMMIT_EVERY_S = 2.0  # an ingest commits the index at least this often
 
 
 def open_index(archive_root: Path, engine: str | None = None, notify: Notify | None = None) -> SearchIndex:
@@ -37,14 +41,22 @@ def reindex(
 
 
 class IngestIndexer:
-    """Hooks for ``pipeline.ingest``: analyse each page before the issue lands, index the
-    issue once it has landed. The index is opened on first use."""
+    """Hooks for ``pipeline.ingest``: analyse each page (in the page workers) before the
+    issue lands, index the issue once it has landed. The index is opened on first use;
+    from the first issue indexed the ingest holds the index lock, and commits every
+    ``COMMIT_EVERY_S`` seconds and at ``close`` (searches see new issues that late; a
+    crash before a commit leaves issues the next ingest or search catches up)."""
 
     def __init__(self, archive_root: Path, engine: str | None = None, notify: Notify | None = None) -> None:
         self.archive_root = archive_root
         self.engine = engine
         self.notify = notify
         self._index: SearchIndex | None = None
+        self._held = ExitStack()  # the index lock, while issues are indexed uncommitted
+        self._committed = 0.0
+        self._pending = False
+
+    page_derived = staticmethod(page_analysis)  # run in the page workers
 
     def before_commit(self, staged: StagedIssue, record: IssueRecord) -> None:
         analyze_staged(staged, record)
@@ -58,7 +70,21 @@ class IngestIndexer:
     def after_commit(self, archive: Archive, record: IssueRecord) -> None:
         if self._index is None:
             self._index = SearchIndex.open(archive, self.engine, self.notify)
-        self._index.add_issue(record)
+        if not self._pending:
+            self._held.enter_context(index_lock(archive))
+            self._committed = self._committed or time.monotonic()
+        self._index.put_issue(record)
+        self._pending = True
+        if time.monotonic() - self._committed >= COMMIT_EVERY_S:
+            self.close()
+
+    def close(self) -> None:
+        """Commit what is indexed and let other index writers in."""
+        if self._pending and self._index is not None:
+            self._index.engine.commit()
+            self._committed = time.monotonic()
+        self._pending = False
+        self._held.close()
 
 
 __all__ = [

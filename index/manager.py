@@ -44,11 +44,19 @@ def make_engine(name: str, folder: Path) -> Engine:
     raise ArchiveError(f"unknown search engine {name!r} (choose from {', '.join(ENGINES)})")
 
 
+def page_analysis(text: str) -> dict[str, str]:
+    """Ingest hook run in the page workers: a page's analysis, from its clean text."""
+    return {ANALYSIS_SUFFIX: analyze(text).to_json()}
+
+
 def analyze_staged(staged: StagedIssue, record: IssueRecord) -> None:
-    """Ingest hook: store each page's analysis beside its text before the issue lands."""
+    """Ingest hook: store each page's analysis beside its text before the issue lands,
+    where the workers did not already."""
     for page in record.pages:
-        text = staged.read_text(page_name(page.n, ".txt"))
-        staged.write_text(page_name(page.n, ANALYSIS_SUFFIX), analyze(text).to_json(), derived=True)
+        name = page_name(page.n, ANALYSIS_SUFFIX)
+        if not staged.path(name).is_file():
+            text = staged.read_text(page_name(page.n, ".txt"))
+            staged.write_text(name, analyze(text).to_json(), derived=True)
 
 
 ABBREVIATIONS_FILE = "abbreviations.tsv"  # in the archive folder: the archive's own additions
@@ -135,9 +143,14 @@ class SearchIndex:
     def add_issue(self, record: IssueRecord) -> None:
         """Index one landed issue (replacing it if it was indexed before) and commit."""
         with index_lock(self.archive):
-            self.engine.delete_issue(record.id)
-            self.engine.add(self.docs(record))
+            self.put_issue(record)
             self.engine.commit()
+
+    def put_issue(self, record: IssueRecord) -> None:
+        """Index one issue without committing: for a caller that holds ``index_lock`` and
+        commits a batch at once (a commit costs more than indexing an issue)."""
+        self.engine.delete_issue(record.id)
+        self.engine.add(self.docs(record))
 
     def remove_issue(self, issue_id: str) -> None:
         with index_lock(self.archive):

@@ -94,16 +94,18 @@ class TantivyEngine:
         return int(self.index.searcher().num_docs)
 
     def issues(self) -> set[str]:
-        searcher = self.index.searcher()
-        return {term for term, _ in searcher.terms_with_prefix("issue", "")}
+        return set(self.issue_pages())
 
     def issue_pages(self) -> dict[str, int]:
+        """Pages per issue. The term dictionary keeps a deleted issue's term until its
+        segment is merged away, so each term's live pages are counted."""
         searcher = self.index.searcher()
-        return {
+        counted = {
             issue: int(getattr(searcher.search(
                 tantivy.Query.term_query(self.schema, "issue", issue), 1, count=True), "count", 0) or 0)
-            for issue in self.issues()
+            for issue, _ in searcher.terms_with_prefix("issue", "")
         }
+        return {issue: pages for issue, pages in counted.items() if pages}
 
     def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]:
         searcher = self.index.searcher()

@@ -117,11 +117,16 @@ class WhooshEngine:
         return int(self.index.doc_count())
 
     def issues(self) -> set[str]:
-        return {t.decode("utf-8") for t in self._searcher().lexicon("issue")}
+        return set(self.issue_pages())
 
     def issue_pages(self) -> dict[str, int]:
+        """Pages per issue, live pages only (the lexicon may keep a deleted issue's term)."""
         searcher = self._searcher()
-        return {issue: len(searcher.search(wq.Term("issue", issue), limit=None)) for issue in self.issues()}
+        counted = {
+            issue: len(searcher.search(wq.Term("issue", issue), limit=None))
+            for issue in (t.decode("utf-8") for t in searcher.lexicon("issue"))
+        }
+        return {issue: pages for issue, pages in counted.items() if pages}
 
     def doc_freqs(self, field_name: str, terms: Iterable[str]) -> dict[str, int]:
         searcher = self._searcher()

@@ -24,7 +24,7 @@ from pipeline.executor import ExecutorFactory, PageExecutor, capacity, default_w
 from pipeline.metadata import Metadata, read_manifest, resolve
 from pipeline.ocr import OcrEngine, Tesseract
 from pipeline.pages import PageResult, process_page
-from pipeline.probe import PageJob, plan_pages, with_text_layer
+from pipeline.probe import PageDerive, PageJob, plan_pages, with_text_layer
 
 ID_LENGTH = 16  # hex digits of the source's sha256: unique for millions of issues
 LOW_CONFIDENCE = 60.0  # mean word confidence under which a page is listed to re-check
@@ -80,13 +80,18 @@ class IngestOptions:
 
 @dataclass(frozen=True)
 class IngestHooks:
-    """``before_commit`` runs on a staged issue, to add derived files (a page's analysis);
-    ``after_commit`` once the issue has landed (e.g. to index it); ``progress`` after
-    each page."""
+    """``before_commit`` runs on a staged issue, to add derived files still missing;
+    ``after_commit`` once the issue has landed (e.g. to index it); ``progress`` after each
+    page; ``page_derived`` in the worker on each page's clean text, returning derived
+    files by suffix (the index's analysis: page work, spread with the OCR). It must be a
+    module-level function, to travel to workers. ``after_batch`` runs once at the end,
+    whether the batch completed or stopped (e.g. to commit the index)."""
 
     before_commit: StageHook | None = None
     after_commit: IssueHook | None = None
     progress: ProgressFn | None = None
+    page_derived: PageDerive | None = None
+    after_batch: Callable[[], None] | None = None
 
 
 @dataclass
@@ -206,8 +211,12 @@ class IngestJob:
             pending = self._plan(found.sources)
             self.total = sum(len(p.jobs) for p in pending)
             self._progress()
-            if pending:
-                self._process(pending)
+            try:
+                if pending:
+                    self._process(pending)
+            finally:  # what landed is complete, also when the batch stops
+                if self.hooks.after_batch:
+                    self.hooks.after_batch()
 
     def _import_bag(self, bag: Path) -> None:
         """Issues exported with ``bantin export --bagit`` land as they were exported."""
@@ -274,7 +283,8 @@ class IngestJob:
                 self._outcome(source, Status.failed, message=f"unreadable ({type(exc).__name__}: {exc})")
                 continue
             batch[issue_id] = source.path
-            jobs = [replace(job, correct=self.options.correct) for job in plan.jobs]
+            jobs = [replace(job, correct=self.options.correct, derive=self.hooks.page_derived)
+                    for job in plan.jobs]
             pending.append(_Pending(source, issue_id, digest, jobs, plan.notes))
         return pending
 
@@ -374,6 +384,8 @@ class IngestJob:
         staged.write_text(page_name(result.n, ".txt"), result.text)
         staged.write_text(page_name(result.n, ".raw.txt"), result.raw_text)
         staged.write_text(page_name(result.n, ".hocr"), result.hocr)
+        for suffix, content in result.derived.items():
+            staged.write_text(page_name(result.n, suffix), content, derived=True)
         staged.write(page_name(result.n, ".jpg"), result.image)
         if result.picture_pdf is not None:
             staged.write(page_name(result.n, PICTURE), result.picture_pdf)

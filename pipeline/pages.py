@@ -11,7 +11,7 @@ import math
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import img2pdf
@@ -64,6 +64,7 @@ class PageResult:
     rotation: int = 0  # degrees the page was turned clockwise to read it upright (OSD)
     corrected: int = 0  # words whose marks the diacritic correction changed
     ocr_model_sha256: str | None = None
+    derived: dict[str, str] = field(default_factory=dict)  # by suffix (IngestHooks.page_derived)
 
 
 def init_worker() -> None:
@@ -97,8 +98,9 @@ def process_page(job: PageJob) -> PageResult:
                     preview = _preview(image)
         width, height = image_size(image)
         page = correct_page(ocr.text, ocr.hocr, default_model()) if job.correct else None
+        text = clean_text(page.text if page else ocr.text)
         return PageResult(
-            n=job.n, method=OCR, raw_text=ocr.text, text=clean_text(page.text if page else ocr.text),
+            n=job.n, method=OCR, raw_text=ocr.text, text=text, derived=_derived(job, text),
             hocr=without_image_path(page.hocr if page else ocr.hocr),
             image=preview, picture_pdf=_picture_pdf(job, image, rotation), layer_pdf=ocr.pdf,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
@@ -121,6 +123,17 @@ def _turned(job: PageJob, image: Path, workdir: Path) -> tuple[Path, int] | None
         return None
     plain.rotate(-angle, expand=True).save(folder / "upright.ppm", "PPM")  # OSD's angle is clockwise
     return folder / "upright.ppm", angle
+
+
+def _derived(job: PageJob, text: str) -> dict[str, str]:
+    """Derived files made beside the page work; a failure here leaves them to the
+    writer's own hook (they are derived: never a reason to lose the page)."""
+    if job.derive is None:
+        return {}
+    try:
+        return job.derive(text)
+    except Exception:
+        return {}
 
 
 def _raster(job: PageJob, workdir: Path) -> tuple[Path, int]:
@@ -148,9 +161,9 @@ def _text_layer_page(job: PageJob) -> PageResult:
     assert layer is not None
     with tempfile.TemporaryDirectory(prefix="bantin-page-") as tmp:
         preview = pdf_page_preview(job.path, job.index, PREVIEW_DPI, Path(tmp))
-    text = layer.text
+    text = clean_text(layer.text)
     return PageResult(
-        n=job.n, method=TEXT_LAYER, raw_text=text, text=clean_text(text),
+        n=job.n, method=TEXT_LAYER, raw_text=layer.text, text=text, derived=_derived(job, text),
         hocr=hocr_from_text_layer(layer, PREVIEW_DPI), image=preview,
         picture_pdf=None, layer_pdf=None, confidence=None,
         words=sum(len(line) for block in layer.blocks for line in block),

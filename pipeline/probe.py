@@ -11,6 +11,7 @@ import logging
 import math
 import uuid
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +31,9 @@ POINTS_PER_INCH = 72
 MIN_DPI = 50  # a page that only fits under MAX_PIXELS below this is not a page
 
 
+PageDerive = Callable[[str], dict[str, str]]  # clean page text -> derived files by suffix
+
+
 @dataclass(frozen=True)
 class PageJob:
     """Everything a worker needs to process one page; picklable, so it can travel."""
@@ -42,6 +46,7 @@ class PageJob:
     ocr: OcrEngine
     text_layer: TextLayerPage | None = None
     correct: bool = True  # diacritic correction after OCR (vntext.diacritics)
+    derive: PageDerive | None = None  # derived files from the page's clean text (IngestHooks)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bantin.ingesting import index_hooks
 from bantin.samples import SampleIssue, render_issue, save_image_pdf, save_text_pdf
 from index import IngestIndexer
-from pipeline import IngestHooks, IngestOptions, ingest
+from pipeline import IngestOptions, ingest
 from tests.conftest import TEST_DPI
 
 HOSTILE = "Ghi chú <script>alert('x')</script> và <img src=x onerror=alert(1)> trong văn bản."
@@ -16,7 +17,7 @@ HOSTILE = "Ghi chú <script>alert('x')</script> và <img src=x onerror=alert(1)>
 
 def ingest_into(archive: Path, paths: list[Path]) -> None:
     indexer = IngestIndexer(archive)
-    hooks = IngestHooks(indexer.before_commit, indexer.after_commit)
+    hooks = index_hooks(indexer)
     report = ingest(paths, archive, IngestOptions(jobs=2), hooks)
     assert report.ok, report.outcomes
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from archive import Archive
+from bantin.ingesting import index_hooks
 from bantin.samples import render_issue, sample_issues, save_image_pdf
 from tests.conftest import TEST_DPI
 
@@ -68,7 +69,7 @@ def test_a_worker_killed_mid_page_is_retried_and_the_batch_goes_on(tmp_path: Pat
     import threading
 
     from index import IngestIndexer, open_index
-    from pipeline import IngestHooks, IngestOptions, IngestReport, ingest
+    from pipeline import IngestOptions, IngestReport, ingest
 
     scans = tmp_path / "scans"
     scans.mkdir()
@@ -79,7 +80,7 @@ def test_a_worker_killed_mid_page_is_retried_and_the_batch_goes_on(tmp_path: Pat
     indexer = IngestIndexer(archive)
     reports: list[IngestReport] = []
     run = threading.Thread(target=lambda: reports.append(ingest(
-        [scans], archive, IngestOptions(jobs=2), IngestHooks(indexer.before_commit, indexer.after_commit)
+        [scans], archive, IngestOptions(jobs=2), index_hooks(indexer)
     )))
     run.start()
     deadline = time.monotonic() + 60

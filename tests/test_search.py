@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from bantin.ingesting import index_hooks
 from bantin.samples import SampleIssue, save_text_pdf
 from index import IngestIndexer, QueryError, SearchIndex, open_index, reindex, search
 from index.query import parse
-from pipeline import IngestHooks, IngestOptions, ingest
+from pipeline import IngestOptions, ingest
 from tests.archives import text_scans
 from vntext import canonical, fold
 
@@ -202,7 +203,7 @@ def test_ingest_indexes_each_issue_as_it_lands(tmp_path: Path) -> None:
     scans.mkdir()
     save_text_pdf(SampleIssue("x", [["Đại hội chi bộ nhiệm kỳ mới bầu ban chấp hành."]]), scans / "so-04.pdf")
     indexer = IngestIndexer(tmp_path / "archive")
-    ingest([scans], tmp_path / "archive", hooks=IngestHooks(indexer.before_commit, indexer.after_commit))
+    ingest([scans], tmp_path / "archive", hooks=index_hooks(indexer))
     results = search(tmp_path / "archive", "dai hoi chi bo")
     assert results.total == 1 and results.hits[0].number == 4
 

@@ -15,6 +15,7 @@ import index.analysis
 import index.manager
 from archive import Archive, ExitCode
 from bantin.cli import handled
+from bantin.ingesting import index_hooks
 from bantin.samples import SampleIssue, save_text_pdf
 from index import open_index, reindex, search
 from pipeline import ingest
@@ -30,11 +31,9 @@ def archive(tmp_path: Path) -> Path:
                                     ["Thuỷ lợi nội đồng được nạo vét trước mùa mưa bão."]]),
                   scans / "ban-tin-so-02-thang-02-2020.pdf")
     from index import IngestIndexer
-    from pipeline import IngestHooks
 
     indexer = IngestIndexer(tmp_path / "archive")
-    assert ingest([scans], tmp_path / "archive", hooks=IngestHooks(indexer.before_commit,
-                                                                    indexer.after_commit)).ok
+    assert ingest([scans], tmp_path / "archive", hooks=index_hooks(indexer)).ok
     return tmp_path / "archive"
 
 
