@@ -53,9 +53,9 @@ MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
 NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 3.0  # a change must make the reading e^3 (20) times likelier than what was read
 COUNTING_VERSION = 1  # raise when from_sources counts differently: cached counts are rebuilt
-COMPOUND_PSEUDO_COUNT = 1  # a dictionary compound counts as this many sightings of its pair
+COMPOUND_PSEUDO_COUNT = 1
 
-_LETTERS = re.compile(r"^([^\w]*)([^\W\d_]+)([^\w]*)$")
+_LETTERS = re.compile(r"^([\W\d_]*)([^\W\d_]+)([\W\d_]*)$")
 _SENTENCE_END = set(".;:!?…")
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _VOWEL_MARKS = "\u0302\u0306\u031b"  # â ê ô, ă, ơ ư
