@@ -24,6 +24,7 @@ from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically
 from pipeline.probe import PageJob
 from pipeline.rasterise import (
     embedded_jpeg,
+    grey_for_ocr,
     image_size,
     pdf_page_preview,
     rasterise_pdf_page,
@@ -82,7 +83,7 @@ def process_page(job: PageJob) -> PageResult:
         workdir = Path(tmp)
         image, dpi = _raster(job, workdir)
         preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
-        ocr = job.ocr.recognize(image, dpi, workdir, alternatives=job.correct)
+        ocr = job.ocr.recognize(grey_for_ocr(image, workdir), dpi, workdir, alternatives=job.correct)
         confidence, words = mean_confidence(ocr.hocr)
         rotation = 0
         sideways = runs_vertically(ocr.hocr)

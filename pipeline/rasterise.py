@@ -121,6 +121,19 @@ def upright_image(path: Path, folder: Path) -> Path:
         raise InputError(f"{path.name}: corrupt or truncated image ({exc})") from None
 
 
+def grey_for_ocr(path: Path, folder: Path) -> Path:
+    """A colour JPEG page as a grey PGM for Tesseract, which reads grey anyway: libjpeg
+    decodes straight to grey (no colour conversion) in about a fifth of the time
+    Tesseract takes to decode and convert the colour page itself. Other pages as they are."""
+    with Image.open(path) as image:
+        if image.format != "JPEG" or image.mode != "RGB":
+            return path
+        image.draft("L", image.size)
+        target = folder / "grey.pgm"
+        image.convert("L").save(target, "PPM")
+    return target
+
+
 def image_size(path: Path) -> tuple[int, int]:
     with Image.open(path) as image:
         return image.size
