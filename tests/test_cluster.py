@@ -84,3 +84,47 @@ def test_bantin_ingest_scheduler(tmp_path: Path, scans: Path, cluster: LocalClus
     )
     assert unreachable.returncode == 4
     assert "tcp://127.0.0.1:9" in unreachable.stderr.strip().splitlines()[-1]
+
+
+def test_a_worker_killed_mid_page_loses_no_page(tmp_path: Path, samples: dict[str, SampleIssue],
+                                                cluster: LocalCluster) -> None:
+    """SIGKILL a Dask worker while Tesseract runs under it: the scheduler reruns its pages
+    on a worker (the nanny starts a new one) and every page lands."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import psutil
+    from distributed import Client
+
+    pages = [p for issue in ("so-03-2019", "so-05-2019", "so-12-2020")
+             for p in render_issue(samples[issue], dpi=TEST_DPI)]
+    pdf = save_image_pdf(pages, tmp_path / "so-gop.pdf", TEST_DPI)
+    with Client(cluster.scheduler_address) as client:
+        workers = set(client.run(os.getpid).values())
+    killed: list[int] = []
+
+    def kill_one_mid_page() -> None:
+        deadline = time.monotonic() + 60
+        while not killed and time.monotonic() < deadline:
+            for pid in workers:
+                try:
+                    busy = any(c.name() == "tesseract" for c in psutil.Process(pid).children())
+                except psutil.NoSuchProcess:
+                    continue
+                if busy:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_mid_page)
+    killer.start()
+    report = ingest([pdf], tmp_path / "a", IngestOptions(executor=dask_cluster(cluster.scheduler_address)))
+    killer.join()
+    assert killed, "no worker was caught running Tesseract"
+    assert report.ok, report.outcomes
+    [record] = Archive.open(tmp_path / "a").issues()
+    assert len(record.pages) == len(pages)
+    assert all(Archive.open(tmp_path / "a").page_text(record.id, p.n).strip() for p in record.pages)
