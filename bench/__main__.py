@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from bench import cluster_bench, ingest_bench, memory_bench, ocr_bench, quality_bench, scale_bench, web_bench
+
+BENCHMARKS: dict[str, Callable[[], object]] = {
+    "ingest": ingest_bench.main,
+    "ocr": ocr_bench.main,
+    "cluster": cluster_bench.main,
+    "memory": memory_bench.main,
+    "quality": quality_bench.main,
+    "scale": scale_bench.main,
+    "web": web_bench.main,
+}
 
 
 def main(argv: list[str]) -> None:
     which = argv[0] if argv else "all"
-    if which not in ("ingest", "ocr", "cluster", "memory", "quality", "scale", "web", "all"):
-        raise SystemExit("usage: python -m bench [ingest|ocr|cluster|memory|quality|scale|web|all]")
-    if which in ("ingest", "all"):
-        ingest_bench.main()
-    if which in ("ocr", "all"):
-        ocr_bench.main()
-    if which in ("cluster", "all"):
-        cluster_bench.main()
-    if which in ("memory", "all"):
-        memory_bench.main()
-    if which in ("quality", "all"):
-        quality_bench.main()
-    if which in ("scale", "all"):
-        scale_bench.main()
-    if which in ("web", "all"):
-        web_bench.main()
+    if which != "all" and which not in BENCHMARKS:
+        raise SystemExit(f"usage: python -m bench [{'|'.join(BENCHMARKS)}|all]")
+    for name, run in BENCHMARKS.items():
+        if which in (name, "all"):
+            run()
 
 
 if __name__ == "__main__":

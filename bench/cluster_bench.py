@@ -6,8 +6,6 @@ measured pages per hour per core."""
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bantin.samples import find_font, render_page, save_image_pdf
 from bench.corpus import ATTRIBUTION, pages_of, sentences
+from bench.scratch import in_scratch
 from pipeline import IngestOptions, dask_cluster, ingest
 
 PAGES = 12
@@ -28,11 +27,7 @@ QUEUED_PAGES = 1000
 
 
 def main() -> dict[str, float]:
-    work = Path(tempfile.mkdtemp(prefix="bantin-bench-cluster-"))
-    try:
-        return _run(work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return in_scratch("cluster", _run)
 
 
 def _run(work: Path) -> dict[str, float]:
@@ -98,4 +93,4 @@ def driver_peak(work: Path, pages: int) -> float:
     finally:
         done.set()
         sampler.join()
-    return peak[0] / 2**20
+    return float(peak[0]) / 2**20

@@ -4,10 +4,8 @@ scanned PDF of 150 dpi JPEG pages, sampled every 0.1 s."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -16,6 +14,7 @@ import psutil
 
 from bantin.samples import render_page, save_image_pdf
 from bench.corpus import ATTRIBUTION, pages_of, sentences
+from bench.scratch import in_scratch
 
 PAGES = 300
 DPI = 150
@@ -38,11 +37,7 @@ def tree_pss(root: psutil.Process) -> tuple[int, dict[str, int]]:
 
 
 def main() -> dict[str, float]:
-    work = Path(tempfile.mkdtemp(prefix="bantin-bench-memory-"))
-    try:
-        return _run(work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return in_scratch("memory", _run)
 
 
 def _run(work: Path) -> dict[str, float]:

@@ -21,10 +21,8 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +33,7 @@ from rapidfuzz.distance import Levenshtein
 from archive import Archive
 from bantin.samples import find_font
 from bench.corpus import ATTRIBUTION, CORPUS, sentences
+from bench.scratch import in_scratch
 from pipeline import IngestOptions, ingest
 from vntext import fold
 
@@ -251,15 +250,4 @@ def synthetic(work: Path, seed: int = 8) -> dict[str, Scores]:
 
 
 def main() -> dict[str, dict[str, Scores]]:
-    results = {}
-    for name, run in (("real", real_scans), ("synthetic", synthetic)):
-        work = Path(tempfile.mkdtemp(prefix=f"bantin-bench-ocr-{name}-"))
-        results[name] = _run(run, work)
-    return results
-
-
-def _run(run: Callable[[Path], dict[str, Scores]], work: Path) -> dict[str, Scores]:
-    try:
-        return run(work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return {"real": in_scratch("ocr-real", real_scans), "synthetic": in_scratch("ocr-synthetic", synthetic)}

@@ -12,6 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from pipeline.hocr import CHOICES, strip_choices
 from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
 
 _GROUP = (
@@ -24,11 +25,6 @@ _ITEM = re.compile(
     re.S,
 )
 _TAG = re.compile(r"<[^>]+>")
-# one character's alternatives: a group of ocrx_cinfo spans, each "x_confs P" and the character
-_CHOICES = re.compile(
-    r"\s*<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices[^>]*>"
-    r"((?:\s*<span[^>]*>[^<]*</span>)*)\s*</span>\s*"
-)
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
 
@@ -49,7 +45,7 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
             new_paragraph = True
             continue
         choices = _choices(match.group(4))
-        word = html.unescape(_TAG.sub("", _CHOICES.sub("", match.group(4)))).strip()
+        word = html.unescape(_TAG.sub("", CHOICES.sub("", match.group(4)))).strip()
         words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else ()))
         new_paragraph = False
     hocr = strip_choices(hocr)
@@ -59,16 +55,11 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
     return CorrectedPage(_retext(text, words, corrections), _rehocr(hocr, corrections), corrections)
 
 
-def strip_choices(hocr: str) -> str:
-    """The hOCR without Tesseract's per-character alternatives."""
-    return _CHOICES.sub("", hocr)
-
-
 def _choices(content: str) -> tuple[Choice, ...]:
     """Per character of a word, its alternatives; Tesseract's groups for the space before
     a word are not characters of it."""
     groups = []
-    for group in _CHOICES.finditer(content):
+    for group in CHOICES.finditer(content):
         options = tuple((html.unescape(c), float(p)) for p, c in _CHOICE.findall(group.group(1)))
         if options and options[0][0].strip():
             groups.append(options)

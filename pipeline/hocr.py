@@ -8,7 +8,17 @@ import re
 from archive.hocr import word_boxes, word_confidences
 from pipeline.textlayer import TextLayerPage
 
+# one character's alternatives: a group of ocrx_cinfo spans, each "x_confs P" and the character
+CHOICES = re.compile(
+    r"\s*<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices[^>]*>"
+    r"((?:\s*<span[^>]*>[^<]*</span>)*)\s*</span>\s*"
+)
 _IMAGE_PATH = re.compile(r"image \"[^\"]*\"; ")
+
+
+def strip_choices(hocr: str) -> str:
+    """The hOCR without Tesseract's per-character alternatives (lstm_choice_mode)."""
+    return CHOICES.sub("", hocr)
 
 
 def without_image_path(hocr: str) -> str:
@@ -21,7 +31,7 @@ def runs_vertically(hocr: str) -> bool:
     """Do most words stand taller than wide? Tesseract reads a page scanned sideways one
     way round with high confidence, as vertical lines; upright Vietnamese words of three
     letters or more are wider than tall."""
-    words = [b for b in word_boxes(hocr) if len(b.text) >= 3]
+    words = [b for b in word_boxes(strip_choices(hocr)) if len(b.text) >= 3]
     return len(words) >= 3 and sum(b.y1 - b.y0 > b.x1 - b.x0 for b in words) > len(words) / 2
 
 
