@@ -24,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -230,24 +230,69 @@ def render_scan(scan: Scan, lines: list[str], seed: int) -> tuple[Image.Image, s
     return page, " ".join(words[:drawn])
 
 
-def synthetic(work: Path, seed: int = 8) -> dict[str, Scores]:
+def synthetic_pages(folder: Path, seed: int = 8, flat: bool = False) -> list[tuple[Scan, Path, str]]:
+    """The synthetic scans as JPEG files, with their text; ``flat``: the same pages with
+    no skew (what a perfect deskew would give)."""
     rng = random.Random(seed)
     pool = sentences()
     rng.shuffle(pool)
-    images, truths = [], []
-    (work / "in").mkdir()
+    folder.mkdir()
+    pages = []
     for n, scan in enumerate(synthetic_scans(rng)):
         lines = pool[:scan.sentences]
         del pool[:scan.sentences]
+        scan = replace(scan, skew=0.0) if flat else scan
         page, text = render_scan(scan, lines, seed=n)
-        path = work / "in" / f"trang-{n + 1:02d}-{scan.dpi}dpi-{scan.columns}col-q{scan.quality}.jpg"
+        path = folder / f"trang-{n + 1:02d}-{scan.dpi}dpi-{scan.columns}col-q{scan.quality}.jpg"
         with io.BytesIO() as data:
             page.save(data, "JPEG", quality=scan.quality, dpi=(scan.dpi, scan.dpi))
             path.write_bytes(data.getvalue())
-        images.append(path)
-        truths.append(text)
-    return compare(f"Synthetic pages ({ATTRIBUTION})", images, truths, work, 2, with_ocrmypdf=False)
+        pages.append((scan, path, text))
+    return pages
+
+
+def synthetic(work: Path) -> dict[str, Scores]:
+    pages = synthetic_pages(work / "in")
+    return compare(f"Synthetic pages ({ATTRIBUTION})", [p for _, p, _ in pages], [t for _, _, t in pages],
+                   work, 2, with_ocrmypdf=False)
+
+
+def geometry(work: Path) -> dict[str, Scores]:
+    """Would bantin gain from deskewing or upscaling before OCR? Bare Tesseract on the
+    upright synthetic pages as scanned, beside the same pages with no skew at all (the
+    most any deskew could give); and the pages under 250 dpi (synthetic and the real
+    scans) as they are, beside the same upscaled to 300 dpi (Lanczos)."""
+    skewed = [p for p in synthetic_pages(work / "skewed") if not p[0].turn and p[0].sentences > 1]
+    flat = [p for p in synthetic_pages(work / "flat", flat=True) if not p[0].turn and p[0].sentences > 1]
+    out = work / "out"
+    out.mkdir()
+    results = {}
+    print("\nGeometry (bare tesseract -l vie), word / w/o / char / w/o:")
+    for name, pages in (("as scanned (skew within ±2°)", skewed), ("no skew (a perfect deskew)", flat)):
+        texts, _ = bare_tesseract([p for _, p, _ in pages], out, 2)
+        results[name] = pooled(list(zip([t for _, _, t in pages], texts, strict=True)))
+        print(f"  {name:40} {results[name].row()}")
+    truth = json.loads((REAL_SCANS / "truth.json").read_text(encoding="utf-8"))
+    low = [(p, t) for s, p, t in skewed if s.dpi < 250]
+    low += [(REAL_SCANS / n, page["text"]) for n, page in truth.items() if page.get("text")]
+    upscaled = []
+    for image, text in low:
+        with Image.open(image) as page:
+            dpi = round(page.info.get("dpi", (200, 200))[0])
+            big = page.convert("L").resize((page.width * 300 // dpi, page.height * 300 // dpi),
+                                           Image.Resampling.LANCZOS)
+            target = work / "up" / f"{image.stem}-300.png"
+            target.parent.mkdir(exist_ok=True)
+            big.save(target, dpi=(300, 300))
+        upscaled.append((target, text))
+    for name, pages_ in ((f"{len(low)} pages under 250 dpi, as they are", low),
+                         ("the same upscaled to 300 dpi", upscaled)):
+        texts, _ = bare_tesseract([p for p, _ in pages_], out, 2)
+        results[name] = pooled(list(zip([t for _, t in pages_], texts, strict=True)))
+        print(f"  {name:40} {results[name].row()}")
+    return results
 
 
 def main() -> dict[str, dict[str, Scores]]:
-    return {"real": in_scratch("ocr-real", real_scans), "synthetic": in_scratch("ocr-synthetic", synthetic)}
+    return {"real": in_scratch("ocr-real", real_scans), "synthetic": in_scratch("ocr-synthetic", synthetic),
+            "geometry": in_scratch("ocr-geometry", geometry)}
