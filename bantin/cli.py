@@ -168,6 +168,8 @@ class _Bar:
 @click.option("--wait", is_flag=True, help="Wait for another writer of the archive to finish.")
 @click.option("--scheduler", metavar="tcp://HOST:8786", default=None,
               help="Send page work to this Dask cluster (inputs on storage its workers share).")
+@click.option("--stream", is_flag=True,
+              help="With --scheduler: send page images to the workers (no shared storage).")
 @click.option("--page-timeout", type=click.IntRange(min=1), default=180, show_default=True,
               help="Seconds one page may take before it is given up.")
 @engine_option
@@ -175,15 +177,15 @@ class _Bar:
 def ingest_command(
     paths: tuple[Path, ...], archive_root: Path, jobs: int | None, manifest: Path | None,
     lang: str, tessdata_dir: Path | None, no_correct: bool, dpi: int, no_index: bool, wait: bool,
-    scheduler: str | None, page_timeout: int, engine: str | None, as_json: bool,
+    scheduler: str | None, stream: bool, page_timeout: int, engine: str | None, as_json: bool,
 ) -> None:
     """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
     indexer = None if no_index else IngestIndexer(archive_root, engine, notify=_notify)
     hooks = index_hooks(indexer, progress=bar)
     options = IngestOptions(
-        jobs=jobs, ocr=Tesseract(lang, tessdata_dir, page_timeout), dpi=dpi, manifest=manifest,
-        wait=wait, correct=not no_correct, executor=dask_cluster(scheduler) if scheduler else local_pool,
+        jobs=jobs, ocr=Tesseract(lang, tessdata_dir, page_timeout), dpi=dpi, manifest=manifest, wait=wait,
+        correct=not no_correct, executor=dask_cluster(scheduler, stream) if scheduler else local_pool,
     )
     with handled():
         try:

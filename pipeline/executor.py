@@ -12,9 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol
 
-from pipeline.errors import MissingDependency
+from pipeline.errors import InputError, MissingDependency
 from pipeline.pages import PageResult, init_worker
 from pipeline.probe import PageJob
+from pipeline.stream import pack, run_streamed
 
 
 class PageExecutor(Protocol):
@@ -51,9 +52,11 @@ class DaskPages:
     """Page work on an existing Dask distributed cluster. Each page is one task (rasterise,
     OCR, correction, clean-up); the worker reads the source at the page job's path, so
     the inputs must be on storage every worker sees at the same path. A task whose worker
-    dies is rerun by the scheduler; a page that fails is retried once, then reported."""
+    dies is rerun by the scheduler; a page that fails is retried once, then reported.
+    With ``stream``, each page's bytes travel with its job instead (``pipeline.stream``),
+    for workers that do not share the inputs' storage."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, stream: bool = False) -> None:
         from distributed import Client  # only a cluster run needs distributed loaded
 
         try:
@@ -61,12 +64,22 @@ class DaskPages:
         except (OSError, TimeoutError, ValueError) as exc:
             raise MissingDependency(f"{address}: no Dask scheduler answers there ({exc})") from None
         self.executor = self.client.get_executor(pure=False, retries=1)
+        self.stream = stream
 
     @property
     def threads(self) -> int:
         return sum(self.client.nthreads().values())
 
     def submit(self, fn: Callable[[PageJob], PageResult], job: PageJob, /) -> Future[PageResult]:
+        if self.stream:
+            try:
+                page = pack(job)
+            except InputError as exc:  # a page the driver cannot cut out fails like any page
+                failed: Future[PageResult] = Future()
+                failed.set_exception(exc)
+                return failed
+            streamed: Future[PageResult] = self.executor.submit(run_streamed, fn, job, page)
+            return streamed
         future: Future[PageResult] = self.executor.submit(on_worker, fn, job)
         return future
 
@@ -75,7 +88,8 @@ class DaskPages:
         self.client.close()
 
 
-def dask_cluster(address: str) -> ExecutorFactory:
+def dask_cluster(address: str, stream: bool = False) -> ExecutorFactory:
     """An executor factory for the cluster whose scheduler listens at ``address``
-    (``tcp://HOST:8786``); the number of workers is the cluster's."""
-    return lambda _workers: DaskPages(address)
+    (``tcp://HOST:8786``); the number of workers is the cluster's. ``stream``: send each
+    page's bytes (workers without the inputs' storage)."""
+    return lambda _workers: DaskPages(address, stream)

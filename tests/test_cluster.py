@@ -59,10 +59,14 @@ def test_a_cluster_lands_the_same_archive_as_the_local_pool(tmp_path: Path, scan
     local = ingest(inputs, tmp_path / "local", IngestOptions(jobs=2))
     on_cluster = IngestOptions(executor=dask_cluster(cluster.scheduler_address))
     remote = ingest(inputs, tmp_path / "cluster", on_cluster)
-    for report in (local, remote):
+    # without shared storage: each page's bytes travel with its job
+    streamed = IngestOptions(executor=dask_cluster(cluster.scheduler_address, stream=True))
+    sent = ingest(inputs, tmp_path / "streamed", streamed)
+    for report in (local, remote, sent):
         assert [o.status.value for o in report.outcomes].count("added") == 3
         assert [o.path.name for o in report.outcomes if o.status.value == "failed"] == ["hong.pdf"]
     assert _content(tmp_path / "cluster") == _content(tmp_path / "local")
+    assert _content(tmp_path / "streamed") == _content(tmp_path / "local")
     assert len(_content(tmp_path / "cluster")) == 3
 
 
@@ -128,3 +132,27 @@ def test_a_worker_killed_mid_page_loses_no_page(tmp_path: Path, samples: dict[st
     [record] = Archive.open(tmp_path / "a").issues()
     assert len(record.pages) == len(pages)
     assert all(Archive.open(tmp_path / "a").page_text(record.id, p.n).strip() for p in record.pages)
+
+
+def test_a_streamed_page_needs_nothing_but_its_bytes(tmp_path: Path, scans: Path) -> None:
+    """What a worker without the inputs' storage gets is enough: each kind of source,
+    packed by the driver, read after the source is gone, reads as from the source."""
+    import shutil
+
+    from pipeline.discover import discover
+    from pipeline.ocr import Tesseract
+    from pipeline.pages import process_page
+    from pipeline.probe import plan_pages
+    from pipeline.stream import pack, run_streamed
+
+    copies = tmp_path / "in"
+    shutil.copytree(scans, copies)
+    inputs = [copies / "so-03-2019.pdf", copies / "so-05-2019", copies / "so-12-2020.tif"]
+    for source in discover(inputs).sources:
+        job = plan_pages(source, 300, Tesseract(), tmp_path).jobs[-1]  # the last page: index > 0
+        direct = process_page(job)
+        page = pack(job)
+        shutil.move(source.path, tmp_path / f"gone-{source.path.name}")
+        streamed = run_streamed(process_page, job, page)
+        assert (streamed.text, streamed.hocr, streamed.width, streamed.dpi) == (
+            direct.text, direct.hocr, direct.width, direct.dpi), source.path.name

@@ -1,0 +1,58 @@
+"""Page work for workers that cannot see the inputs (no shared storage): the driver sends
+each page's own bytes with its job, and the worker reads them from a scratch folder.
+
+A PDF page travels as a one-page PDF cut by qpdf (its streams untouched), a TIFF frame
+as a one-frame lossless TIFF, a page image as its file: the worker reads exactly what
+it would have read from the source, so the archive is the same either way.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pikepdf
+from PIL import Image
+
+from pipeline.discover import SourceKind
+from pipeline.errors import InputError
+from pipeline.pages import PageResult, init_worker
+from pipeline.probe import PageJob
+
+
+@dataclass(frozen=True)
+class PageData:
+    name: str  # file name on the worker
+    data: bytes
+
+
+def pack(job: PageJob) -> PageData:
+    """The bytes of one page of the job's source (run by the driver)."""
+    if job.kind is SourceKind.pdf:
+        with pikepdf.open(job.path) as source, pikepdf.new() as page, io.BytesIO() as out:
+            page.pages.append(source.pages[job.index])
+            page.save(out)
+            return PageData("page.pdf", out.getvalue())
+    if job.kind is SourceKind.tiff:
+        try:
+            with Image.open(job.path) as image, io.BytesIO() as out:
+                image.seek(job.index)
+                dpi = image.info.get("dpi", (job.dpi, job.dpi))
+                image.save(out, "TIFF", compression="tiff_deflate", dpi=dpi)
+                return PageData("page.tif", out.getvalue())
+        except Exception as exc:
+            raise InputError(f"page {job.index + 1} of the TIFF is corrupt or truncated ({exc})") from None
+    return PageData(job.path.name, job.path.read_bytes())
+
+
+def run_streamed(fn: Callable[[PageJob], PageResult], job: PageJob, page: PageData) -> PageResult:
+    """On the worker: the page written to a scratch folder, then the usual page work."""
+    init_worker()
+    with tempfile.TemporaryDirectory(prefix="bantin-stream-") as scratch:
+        path = Path(scratch) / page.name
+        path.write_bytes(page.data)
+        index = 0 if job.kind in (SourceKind.pdf, SourceKind.tiff) else job.index
+        return fn(replace(job, path=path, index=index))
