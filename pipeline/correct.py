@@ -9,8 +9,11 @@ read in its ``x_raw`` title property. The alternatives are dropped from the stor
 from __future__ import annotations
 
 import html
+import io
 import re
 from dataclasses import dataclass
+
+import pikepdf
 
 from pipeline.hocr import CHOICES, strip_choices
 from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
@@ -27,6 +30,7 @@ _ITEM = re.compile(
 _TAG = re.compile(r"<[^>]+>")
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
+_LAYER_WORD = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,45 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
     if not corrections:
         return CorrectedPage(text, hocr, [])
     return CorrectedPage(_retext(text, words, corrections), _rehocr(hocr, corrections), corrections)
+
+
+def correct_text_layer(layer: bytes, corrections: list[Correction]) -> bytes:
+    """Tesseract's invisible text layer with the corrected words. Its content stream
+    draws each word of the hOCR, in the same order, as one string of UTF-16 code units
+    (``[ <hex> ] TJ``) in a font whose glyphs are all alike; a correction changes marks
+    only, so each new word has as many characters and lies over the same place. Should
+    the layer not match the hOCR word for word, it is kept as OCR gave it."""
+    if not corrections:
+        return layer
+    new = {c.index: c for c in corrections}
+    with pikepdf.open(io.BytesIO(layer)) as pdf:
+        page = pdf.pages[0]
+        if not isinstance(page.obj.get("/Contents"), pikepdf.Stream):
+            return layer
+        content = page.obj.Contents.read_bytes()
+        position = -1
+        matched = True
+
+        def replace(match: re.Match[bytes]) -> bytes:
+            nonlocal position, matched
+            position += 1
+            change = new.get(position)
+            if change is None:
+                return match.group(0)
+            drawn = bytes.fromhex(match.group(1).decode("ascii")).decode("utf-16-be")
+            if drawn.rstrip(" ") != change.raw or len(change.corrected) != len(change.raw):
+                matched = False
+                return match.group(0)
+            text = change.corrected + drawn[len(change.raw):]
+            return b"[ <" + text.encode("utf-16-be").hex().upper().encode("ascii") + b"> ] TJ"
+
+        content = _LAYER_WORD.sub(replace, content)
+        if not matched or position < max(new):  # a word drawn otherwise, or fewer words
+            return layer
+        page.obj.Contents.write(content)
+        with io.BytesIO() as out:
+            pdf.save(out)
+            return out.getvalue()
 
 
 def _choices(content: str) -> tuple[Choice, ...]:

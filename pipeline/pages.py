@@ -17,7 +17,7 @@ from pathlib import Path
 import img2pdf
 from PIL import Image
 
-from pipeline.correct import correct_page
+from pipeline.correct import correct_page, correct_text_layer
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically, without_image_path
@@ -103,7 +103,8 @@ def process_page(job: PageJob) -> PageResult:
         return PageResult(
             n=job.n, method=OCR, raw_text=ocr.text, text=text, derived=_derived(job, text),
             hocr=without_image_path(page.hocr if page else ocr.hocr),
-            image=preview, picture_pdf=_picture_pdf(job, image, rotation), layer_pdf=ocr.pdf,
+            image=preview, picture_pdf=_picture_pdf(job, image, rotation),
+            layer_pdf=correct_text_layer(ocr.pdf, page.corrections) if page else ocr.pdf,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
             corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),

@@ -112,6 +112,10 @@ def test_a_real_scan_reads_better_and_keeps_its_raw_reading(tmp_path: Path) -> N
     assert [w for b in word_boxes(hocr) for w in words_of(b.text)] == words_of(fixed)
     changed = re.findall(r"x_raw ([^'\"]+)['\"][^>]*>([^<]+)<", hocr)
     assert all(raw_word != new and raw_word in raw_file for raw_word, new in changed)
+    # issue.pdf's text layer holds the corrected words too
+    layer = subprocess.run(["pdftotext", str(archives[True].issue_dir(issue.id) / "issue.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert all(new in layer.split() for _, new in changed)
 
 
 def test_a_rendered_page_is_not_made_worse(tmp_path: Path) -> None:
@@ -165,3 +169,25 @@ def test_the_statistics_are_cached_and_a_broken_cache_is_rebuilt(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     (tmp_path / "file").write_text("not a folder")  # a cache that cannot be written is skipped
     assert build().counts() == model.counts()
+
+
+def test_the_text_layer_of_issue_pdf_holds_the_corrected_words(tmp_path: Path) -> None:
+    """Tesseract's invisible layer draws the hOCR's words in order: a corrected word
+    replaces its own string there, at the same place; every other word stays."""
+    from pipeline.correct import correct_text_layer
+    from pipeline.ocr import Tesseract
+    from vntext.diacritics import Correction
+
+    page = render_page(["Chi bộ thôn Đông họp bàn việc tô chức lớp học nghị quyết"], dpi=TEST_DPI)
+    page.save(tmp_path / "trang.png", dpi=(TEST_DPI, TEST_DPI))
+    read = Tesseract().recognize(tmp_path / "trang.png", TEST_DPI, tmp_path)
+    words = [b.text for b in word_boxes(read.hocr)]
+    at = words.index("tô") if "tô" in words else words.index("tổ")
+    other = "tổ" if words[at] == "tô" else "tô"
+    fixed = correct_text_layer(read.pdf, [Correction(at, words[at], other)])
+    (tmp_path / "layer.pdf").write_bytes(fixed)
+    shown = subprocess.run(["pdftotext", str(tmp_path / "layer.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert shown == words[:at] + [other] + words[at + 1:]
+    # a correction that does not match the layer leaves it as OCR gave it
+    assert correct_text_layer(read.pdf, [Correction(at, "khác", "khắc")]) == read.pdf
