@@ -38,6 +38,8 @@ from pipeline import IngestOptions, ingest
 from vntext import fold
 
 REAL_SCANS = Path(os.environ.get("BANTIN_REAL_SCANS", CORPUS.parent / "real-scans"))
+# another folder holding a vie.traineddata, read beside Debian's (none by default)
+OTHER_MODEL = Path(os.environ["BANTIN_OTHER_TESSDATA"]) if os.environ.get("BANTIN_OTHER_TESSDATA") else None
 WORD = re.compile(r"[^\W_]+")
 # beside the interpreter (a virtualenv's bin), else on PATH
 OCRMYPDF = shutil.which(
@@ -77,13 +79,16 @@ def pooled(pairs: list[tuple[str, str]]) -> Scores:
     return score("\n".join(t for t, _ in pairs), "\n".join(r for _, r in pairs))
 
 
-def bare_tesseract(images: list[Path], out: Path, jobs: int) -> tuple[list[str], float]:
+def bare_tesseract(images: list[Path], out: Path, jobs: int,
+                   tessdata: Path | None = None) -> tuple[list[str], float]:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    model = ["--tessdata-dir", str(tessdata)] if tessdata else []
 
     def one(image: Path) -> str:
-        subprocess.run(["tesseract", str(image), str(out / image.stem), "-l", "vie", "txt"],
+        base = out / f"{image.stem}{'-' + tessdata.name if tessdata else ''}"
+        subprocess.run(["tesseract", str(image), str(base), "-l", "vie", *model, "txt"],
                        check=True, capture_output=True, env=env)
-        return (out / f"{image.stem}.txt").read_text(encoding="utf-8")
+        return base.with_suffix(".txt").read_text(encoding="utf-8")
 
     started = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
@@ -136,6 +141,8 @@ def compare(title: str, images: list[Path], truths: list[str], work: Path, jobs:
     out = work / "out"
     out.mkdir()
     runs["tesseract -l vie"] = bare_tesseract(images, out, jobs)
+    if OTHER_MODEL:  # e.g. tessdata_best: is Debian's model the right default?
+        runs[f"tesseract, {OTHER_MODEL.name}/"] = bare_tesseract(images, out, jobs, OTHER_MODEL)
     runs["bantin"] = bantin_texts(images, work, jobs, correct=True)
     runs["bantin --no-correct"] = bantin_texts(images, work, jobs, correct=False)
     if with_ocrmypdf:

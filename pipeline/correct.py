@@ -30,6 +30,7 @@ _ITEM = re.compile(
 _TAG = re.compile(r"<[^>]+>")
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
+_WCONF = re.compile(r"x_wconf (\d+)")
 _LAYER_WORD = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -50,7 +51,9 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
             continue
         choices = _choices(match.group(4))
         word = html.unescape(_TAG.sub("", CHOICES.sub("", match.group(4)))).strip()
-        words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else ()))
+        confidence = _WCONF.search(match.group(2))
+        words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else (),
+                             float(confidence.group(1)) if confidence else None))
         new_paragraph = False
     hocr = strip_choices(hocr)
     corrections = model.correct(words)

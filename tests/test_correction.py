@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,18 @@ def test_what_ocr_did_not_doubt_names_and_numbers_stay(model: DiacriticModel) ->
     text = ("Đảng bộ xã tổ chức hội nghị sơ kết sáu tháng đầu năm, đánh giá kết quả thực hiện "
             "nghị quyết và đề ra nhiệm vụ trọng tâm của các chi bộ thôn trong thời gian tới.")
     assert model.correct(read(text)) == []
+
+
+def test_a_word_ocr_was_sure_of_needs_more_evidence(model: DiacriticModel) -> None:
+    # the same reading and the same alternatives: Tesseract's own word confidence decides
+    doubt = {"nghỉ": (("ỉ", 92.0), ("i", 60.0))}
+
+    def with_confidence(confidence: float) -> list[OcrWord]:
+        return [replace(w, confidence=confidence) if w.text == "nghỉ" else w
+                for w in read("đối tượng nghỉ vấn", doubt)]
+
+    assert corrected(model, with_confidence(55)) == "đối tượng nghi vấn"
+    assert corrected(model, with_confidence(99)) == "đối tượng nghỉ vấn"
 
 
 def _bag_error(truth: str, read_text: str) -> float:
