@@ -42,6 +42,11 @@ PREVIEW_DPI = 150  # text-layer pages: the web image and the hOCR boxes share th
 # sideways (upright text reads at 90+, turned text at about 40): orientation is checked,
 # as it is when the words read run vertically (sideways one way round reads at 90+).
 TRY_TURNING = 60.0
+# ... or when few of its words are Vietnamese (upright pages: 90%+, turned ones about 40%),
+# once there are enough words to tell
+FEW_KNOWN = 0.6
+ENOUGH_WORDS = 20
+KNOWN_GAIN = 0.2  # a turned reading with this much more of them reads better
 OSD_WIDTH = 1400  # pixels; wider pages are halved for orientation detection
 
 
@@ -87,14 +92,16 @@ def process_page(job: PageJob) -> PageResult:
         confidence, words = mean_confidence(ocr.hocr)
         rotation = 0
         sideways = runs_vertically(ocr.hocr)
-        if confidence is not None and (confidence < TRY_TURNING or sideways):
+        known = vietnamese_share(ocr.text)
+        if confidence is not None and (confidence < TRY_TURNING or sideways or known < FEW_KNOWN):
             turned = _turned(job, image, workdir)
             if turned is not None:  # keep the turned page only where it reads better
                 upright, angle = turned
                 again = job.ocr.recognize(upright, dpi, upright.parent, alternatives=job.correct)
                 better, count = mean_confidence(again.hocr)
                 upright_now = sideways and not runs_vertically(again.hocr)
-                if better is not None and (better > confidence or upright_now):
+                if better is not None and (better > confidence or upright_now
+                                           or vietnamese_share(again.text) > known + KNOWN_GAIN):
                     image, ocr, confidence, words, rotation = upright, again, better, count, angle
                     preview = _preview(image)
         width, height = image_size(image)
@@ -109,6 +116,13 @@ def process_page(job: PageJob) -> PageResult:
             ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
             corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),
         )
+
+
+def vietnamese_share(text: str) -> float:
+    """The share of the words read that are Vietnamese syllables (1.0 for too few words
+    to tell: a nearly empty page is no reason to check its orientation)."""
+    share, words = default_model().known_share(text)
+    return share if words >= ENOUGH_WORDS else 1.0
 
 
 def _turned(job: PageJob, image: Path, workdir: Path) -> tuple[Path, int] | None:

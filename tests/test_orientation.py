@@ -11,6 +11,7 @@ import pytest
 from archive import Archive
 from bantin.samples import SampleIssue, render_issue, save_image_folder, save_image_pdf
 from pipeline import IngestOptions, Tesseract, ingest
+from pipeline.pages import FEW_KNOWN, vietnamese_share
 from tests.conftest import TEST_DPI, word_accuracy
 from tests.test_ingest import _text_layer_over_word
 
@@ -90,3 +91,18 @@ def test_a_palette_page_scanned_upside_down_is_turned(
     assert report.ok, report.outcomes
     record = Archive.open(tmp_path / "archive").issues()[0]
     assert record.pages[0].rotation == 180
+
+
+def test_few_vietnamese_words_read_is_a_reason_to_check_orientation(
+    tmp_path: Path, samples: dict[str, SampleIssue]
+) -> None:
+    # OCR of a page upside down can be confident garbage; few of its words are Vietnamese
+    page = render_issue(samples["so-05-2019"], dpi=TEST_DPI)[0]
+    shares = {}
+    for angle in (0, 180):
+        folder = tmp_path / str(angle)
+        folder.mkdir()
+        page.rotate(angle).save(folder / "page.png", dpi=(TEST_DPI, TEST_DPI))
+        shares[angle] = vietnamese_share(Tesseract().recognize(folder / "page.png", TEST_DPI, folder).text)
+    assert shares[0] > 0.9 and shares[180] < FEW_KNOWN
+    assert vietnamese_share("Bản tin số 5") == 1.0  # too few words to tell: a near-empty page is not checked
