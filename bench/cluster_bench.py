@@ -40,7 +40,7 @@ def _run(work: Path) -> dict[str, float]:
     started = time.perf_counter()
     assert ingest(pdfs, work / "local", IngestOptions(jobs=2)).ok
     local = time.perf_counter() - started
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",  # type: ignore[no-untyped-call]
                       dashboard_address=None) as cluster:
         started = time.perf_counter()
         on_cluster = IngestOptions(executor=dask_cluster(cluster.scheduler_address))
@@ -86,7 +86,7 @@ def driver_peak(work: Path, pages: int) -> float:
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",  # type: ignore[no-untyped-call]
                           dashboard_address=None) as cluster:
             options = IngestOptions(executor=dask_cluster(cluster.scheduler_address), correct=False)
             assert ingest(sorted(folder.iterdir()), work / f"queued-archive-{pages}", options).ok

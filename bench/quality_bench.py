@@ -220,7 +220,7 @@ class Baseline:
         parsed = self.index.parse_query_lenient(query, ["body"])[0]
         searcher = self.index.searcher()
         hits = searcher.search(parsed, 10).hits
-        keys = [searcher.doc(a).get_first("key") for _, a in hits]
+        keys = [str(searcher.doc(a).get_first("key")) for _, a in hits]
         return [(k.split("/")[0], int(k.split("/")[1])) for k in keys]
 
 

@@ -66,7 +66,7 @@ def build_archive(root: Path, pages: int, rng: random.Random) -> Archive:
 
 def queries(count: int, rng: random.Random) -> list[str]:
     lines = [line.split() for line in sentences()]
-    out = []
+    out: list[str] = []
     while len(out) < count:
         words = rng.choice(lines)
         n = rng.choice((2, 3, 4))
