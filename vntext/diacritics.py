@@ -302,8 +302,8 @@ class DiacriticModel:
 def _misread_cost(confidence: float | None) -> float:
     """What it costs to think OCR misread a word at all. Tesseract's word confidence tells:
     on real and synthetic scans, words it read at 90 or more held a wrong mark about once
-    in 300 (the correction's false changes were all such words), words under 90 one time
-    in six. Half the log-odds: 96 costs 1.6, 80 costs 0.7, 50 or less nothing."""
+    in 1,200 (and the correction's false changes were all such words), words under 90 one
+    time in eight. Half the log-odds: 96 costs 1.6, 80 costs 0.7, 50 or less nothing."""
     if confidence is None:
         return UNSURE_COST
     sure = min(max(confidence / 100, 0.01), 0.99)
