@@ -3,7 +3,7 @@
 1. The transcribed real scans in ../shared/real-scans/ (read there, never copied).
 2. Synthetic bulletin pages rendered from corpus sentences with what scanners do to a
    page: skew, blur, noise, JPEG artefacts, 200-300 dpi, one and two columns, grey
-   paper, one page upside down, one sideways, one nearly empty.
+   paper, one page upside down, one sideways, one nearly empty, one in capitals.
 
 Word error is order-insensitive (bags of words, case ignored): the truth's words that the
 reading misses, over the truth's words (garbage read from stamps and seals is not counted).
@@ -199,6 +199,7 @@ class Scan:
     paper: int  # grey level of the paper
     turn: int = 0  # degrees the page is scanned turned (clockwise)
     sentences: int = 40  # as many of them as fit
+    capitals: bool = False  # set in capitals, as bulletin headings are (their marks sit cramped)
 
 
 def synthetic_scans(rng: random.Random) -> list[Scan]:
@@ -210,6 +211,7 @@ def synthetic_scans(rng: random.Random) -> list[Scan]:
     scans.append(Scan(300, 1, 0.6, 0.5, 0.5, 70, 235, turn=180))
     scans.append(Scan(300, 2, -0.4, 0.5, 0.5, 70, 235, turn=90))
     scans.append(Scan(300, 1, 0.0, 0.5, 2.0, 60, 230, sentences=1))  # nearly empty: a line and noise
+    scans.append(Scan(240, 1, -0.7, 0.6, 0.5, 70, 232, sentences=25, capitals=True))
     return scans
 
 
@@ -225,7 +227,7 @@ def render_scan(scan: Scan, lines: list[str], seed: int) -> tuple[Image.Image, s
     column_width = (width - 2 * margin - gap * (scan.columns - 1)) // scan.columns
     line_height = round(font.size * 1.45)
     column, y = 0, margin
-    words = " ".join(lines).split()
+    words = " ".join(lines).upper().split() if scan.capitals else " ".join(lines).split()
     line, drawn = "", 0
     for word in [*words, None]:
         trial = f"{line} {word}".strip() if word else line
