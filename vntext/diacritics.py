@@ -59,7 +59,6 @@ COMPOUND_PSEUDO_COUNT = 1
 
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTERS = re.compile(r"^([\W\d_]*)([^\W\d_]+)([\W\d_]*)$")
-_SENTENCE_END = set(".;:!?…")
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _VOWEL_MARKS = "\u0302\u0306\u031b"  # â ê ô, ă, ơ ư
 
