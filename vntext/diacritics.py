@@ -48,7 +48,7 @@ from vntext.sources import underthesea_dir
 from vntext.syllables import canonical, fold
 
 # Costs, in natural-log units of probability (see DiacriticModel.correct).
-CONFIDENCE_WEIGHT = 0.5  # thinking OCR misread a word costs this times its confidence's log-odds
+CONFIDENCE_WEIGHT = 0.7  # thinking OCR misread a word costs this times its confidence's log-odds
 UNSURE_COST = 1.5  # ... and this much when OCR gave no confidence
 SEEN_FLOOR = 1.0  # how sure OCR is (0..100) of a character it did not offer as an alternative
 MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
@@ -302,7 +302,7 @@ def _misread_cost(confidence: float | None) -> float:
     """What it costs to think OCR misread a word at all. Tesseract's word confidence tells:
     on real and synthetic scans, words it read at 90 or more held a wrong mark about once
     in 1,200 (and the correction's false changes were all such words), words under 90 one
-    time in eight. Half the log-odds: 96 costs 1.6, 80 costs 0.7, 50 or less nothing."""
+    time in eight. 0.7 of the log-odds: 96 costs 2.2, 80 costs 1.0, 50 or less nothing."""
     if confidence is None:
         return UNSURE_COST
     sure = min(max(confidence / 100, 0.01), 0.99)
