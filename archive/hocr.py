@@ -33,7 +33,12 @@ class WordBox:
 
 def word_boxes(hocr: str) -> list[WordBox]:
     return [
-        WordBox(html.unescape(_TAG.sub("", m.group(5))).strip(), *map(int, m.group(1, 2, 3, 4)))
+        WordBox(word_text(m.group(5)), *map(int, m.group(1, 2, 3, 4)))
         for m in _WORD.finditer(hocr)
         if m.group(5).strip()
     ]
+
+
+def word_text(content: str) -> str:
+    """The text of an ``ocrx_word`` span's content: inner tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", content)).strip()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from archive.hocr import word_text
 from pipeline.hocr import CHOICES, strip_choices
 from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
 
@@ -27,7 +28,6 @@ _ITEM = re.compile(
     r"((?:[^<]+|" + _GROUP + r")*)(</span>)",
     re.S,
 )
-_TAG = re.compile(r"<[^>]+>")
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
 _WCONF = re.compile(r"x_wconf (\d+)")
@@ -50,7 +50,7 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
             new_paragraph = True
             continue
         choices = _choices(match.group(4))
-        word = html.unescape(_TAG.sub("", CHOICES.sub("", match.group(4)))).strip()
+        word = word_text(CHOICES.sub("", match.group(4)))
         confidence = _WCONF.search(match.group(2))
         words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else (),
                              float(confidence.group(1)) if confidence else None))

@@ -428,12 +428,9 @@ class IngestJob:
         except InputError as exc:
             self._fail(issue, str(exc))
             return
-        except OSError as exc:
-            if exc.errno in ARCHIVE_FULL:
+        except Exception as exc:  # e.g. a PDF structure qpdf cannot copy: fail this issue only
+            if isinstance(exc, OSError) and exc.errno in ARCHIVE_FULL:
                 raise _cannot_write(self.archive, exc) from None
-            self._fail(issue, f"could not be written to the archive ({type(exc).__name__}: {exc})")
-            return
-        except Exception as exc:  # e.g. a PDF structure pypdf cannot copy: fail this issue only
             self._fail(issue, f"could not be written to the archive ({type(exc).__name__}: {exc})")
             return
         issue.staged = None
