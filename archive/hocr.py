@@ -42,3 +42,50 @@ def word_boxes(hocr: str) -> list[WordBox]:
 def word_text(content: str) -> str:
     """The text of an ``ocrx_word`` span's content: inner tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", content)).strip()
+
+
+@dataclass(frozen=True)
+class HocrLine:
+    """One line of a page as OCR (or the text layer) laid it out, in raster pixels."""
+
+    index: int  # the line's place in the hOCR (a stable anchor for edits)
+    block: int  # the layout block (ocr_carea) holding it
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    size: float  # Tesseract's x_size (text height), else the box's height
+    words: tuple[WordBox, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+_LINE_OR_BLOCK = re.compile(
+    r"<(?:div|span)[^>]*class=['\"](ocr_carea|ocr_line|ocr_header|ocr_caption|ocr_textfloat)['\"][^>]*>"
+)
+_BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
+_X_SIZE = re.compile(r"x_size ([\d.]+)")
+
+
+def hocr_lines(hocr: str) -> list[HocrLine]:
+    """Every non-empty line of a page with its words, in the hOCR's order."""
+    marks = list(_LINE_OR_BLOCK.finditer(hocr))
+    lines: list[HocrLine] = []
+    block = 0
+    index = 0
+    for k, mark in enumerate(marks):
+        if mark.group(1) == "ocr_carea":
+            block += 1
+            continue
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(hocr)
+        words = tuple(word_boxes(hocr[mark.start():end]))
+        bbox = _BBOX.search(mark.group(0))
+        size = _X_SIZE.search(mark.group(0))
+        if words and bbox:
+            x0, y0, x1, y1 = map(int, bbox.groups())
+            lines.append(HocrLine(index, block, x0, y0, x1, y1,
+                                  float(size.group(1)) if size else float(y1 - y0), words))
+        index += 1
+    return lines

@@ -1,0 +1,337 @@
+"""Article segmentation: an issue's stored hOCR pages divided into its articles.
+
+No OCR is run: the layout Tesseract (or the text layer) already gave is read again,
+so a better segmenter improves old issues at the next reindex. Per page:
+
+1. lines are put in reading order: lines spanning the page's columns split it into
+   bands, and inside a band the left column is read before the right one;
+2. each line is classed: masthead, running header, page number, table of contents
+   ("TRONG SỐ NÀY" and the entries under it), continuation note ("Xem tiếp trang 3",
+   "Tiếp theo trang 1"), photo caption, section label, title (set larger than the
+   page's body text), byline, or body;
+3. titles open articles; body lines join the article being read; text at the top of a
+   page with no title of its own continues the article a note sent here, else the one
+   the previous page ended with (it ran over the page break).
+
+Masthead, headers, page numbers, contents, notes and captions are boilerplate: they
+stay in the page text and belong to no article.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from archive.hocr import HocrLine
+from vntext import clean_text, fold
+
+SEGMENTER_VERSION = 1
+TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's body text
+TITLE_NEXT = 1.15  # a title's second line may read a little smaller
+MAX_TITLE_LINES = 4
+EDGE = 0.09  # share of the page height where running headers and page numbers stand
+
+_MASTHEAD = re.compile(r"thong tin sinh hoat chi bo|ban tin sinh hoat chi bo")
+_ISSUE_LINE = re.compile(
+    r"^(so \d+|thang \d+|ngay \d+|nam \d{4}|\d+/\d{4}|co quan|ban tuyen giao|tinh uy|luu hanh noi bo)"
+)
+_FOLIO = re.compile(r"^[\s\-–—.]*(trang\s*)?\d{1,3}[\s\-–—.]*$")
+_TOC = re.compile(r"^(trong so nay|muc luc|doc trong so nay|noi dung)\b")
+_JUMP_OUT = re.compile(r"(xem )?tiep (o |sang )?trang (\d+)|xem trang (\d+)")
+_JUMP_IN = re.compile(r"tiep theo (o |tu )?trang (\d+)|tiep theo ky truoc|tiep theo so truoc")
+_CAPTION = re.compile(r"^\(?\s*anh\s*(:|minh hoa|tu lieu)|\(anh:")
+_BYLINE = re.compile(r"^[-–(\s]*(theo\s+\S|nguon\s*:|pv\b|p\.v\b|ttxvn\b|ctv\b|bbt\b)")
+_SENTENCE_END = re.compile(r"[.!?:…\"”)]$")
+
+
+@dataclass
+class Placed:
+    """A line in reading order with what the segmenter made of it."""
+
+    page: int
+    line: HocrLine
+    kind: str = "body"
+    column: int = 0  # 0 spanning, 1.. the column within its band
+    band: int = 0
+    target: int | None = None  # the page a continuation note points to
+
+
+@dataclass
+class Segment:
+    """One article as found: its lines in reading order, over one or more pages."""
+
+    title: list[Placed] = field(default_factory=list)
+    section: Placed | None = None
+    byline: list[Placed] = field(default_factory=list)
+    body: list[Placed] = field(default_factory=list)
+    jumped_to: int | None = None  # a note sent the rest to this page
+    corrected_title: str | None = None  # an archivist's correction (issue.json history)
+
+    @property
+    def start(self) -> tuple[int, int]:
+        first = (self.title or self.body)[0]
+        return first.page, first.line.index
+
+
+@dataclass
+class PageLayout:
+    n: int
+    width: int
+    height: int
+    lines: list[HocrLine]
+
+
+def reading_order(page: PageLayout) -> list[Placed]:
+    """The page's lines in the order a reader takes them (bands, then columns)."""
+    lines = page.lines
+    if not lines:
+        return []
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    middle = (left + right) / 2
+    slack = (right - left) * 0.04
+    right_starts = [ln for ln in lines if ln.x0 > middle - slack and len(ln.words) >= 3]
+    two_columns = len(right_starts) >= 5
+    if not two_columns:
+        return [Placed(page.n, ln, column=1) for ln in sorted(lines, key=lambda ln: (ln.y0, ln.x0))]
+
+    def spans(ln: HocrLine) -> bool:
+        return ln.x0 < middle - slack and ln.x1 > middle + slack
+
+    placed: list[Placed] = []
+    band: list[HocrLine] = []
+    band_no = 0
+
+    def flush() -> None:
+        nonlocal band_no
+        band_no += 1
+        for col in (1, 2):
+            chosen = [ln for ln in band if (ln.x0 < middle - slack) == (col == 1)]
+            placed.extend(Placed(page.n, ln, column=col, band=band_no)
+                          for ln in sorted(chosen, key=lambda ln: ln.y0))
+        band.clear()
+
+    for ln in sorted(lines, key=lambda ln: (ln.y0, ln.x0)):
+        if spans(ln):
+            flush()
+            placed.append(Placed(page.n, ln, column=0, band=band_no))
+        else:
+            band.append(ln)
+    flush()
+    return placed
+
+
+def _caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _body_size(placed: list[Placed]) -> float:
+    sizes = [p.line.size for p in placed if len(p.line.words) >= 5]
+    sizes = sizes or [p.line.size for p in placed]
+    return statistics.median(sizes) if sizes else 1.0
+
+
+def classify(placed: list[Placed], page: PageLayout) -> None:
+    """Class every line of one page in place (see the module's docstring)."""
+    body = _body_size(placed)
+    top, bottom = page.height * EDGE, page.height * (1 - EDGE)
+    in_toc = False
+    last_toc: HocrLine | None = None
+    for i, p in enumerate(placed):
+        ln = p.line
+        folded = fold(ln.text.lower()).strip()
+        size = ln.size / body
+        if page.n == 1 and (ln.y1 < page.height * 0.3) and (
+            _MASTHEAD.search(folded) or (i > 0 and placed[i - 1].kind == "masthead"
+                                         and _ISSUE_LINE.search(folded))
+        ):
+            p.kind = "masthead"
+            continue
+        if (ln.y1 < top or ln.y0 > bottom) and (_FOLIO.match(folded) or _MASTHEAD.search(folded)
+                                                 or _ISSUE_LINE.search(folded)):
+            p.kind = "folio" if _FOLIO.match(folded) else "header"
+            continue
+        if _FOLIO.match(folded) and len(ln.words) <= 3:
+            p.kind = "folio"
+            continue
+        if _TOC.match(folded):
+            p.kind, in_toc, last_toc = "toc", True, ln
+            continue
+        if in_toc and last_toc is not None:
+            gap = ln.y0 - last_toc.y1
+            if 0 <= gap < 1.2 * max(last_toc.y1 - last_toc.y0, 1) and size < TITLE_SIZE:
+                p.kind, last_toc = "toc", ln
+                continue
+            in_toc = False
+        jump_in = _JUMP_IN.search(folded)
+        jump_out = _JUMP_OUT.search(folded) if not jump_in else None
+        if (jump_in or jump_out) and len(ln.words) <= 8:
+            p.kind = "jump-in" if jump_in else "jump-out"
+            digits = [g for g in (jump_in or jump_out).groups() if g and g.isdigit()]  # type: ignore[union-attr]
+            p.target = int(digits[0]) if digits else None
+            continue
+        if _CAPTION.search(folded) and len(ln.words) <= 30:
+            p.kind = "caption"
+            continue
+        if i and placed[i - 1].kind == "caption" and _centred(ln, placed, i) and size < TITLE_SIZE:
+            p.kind = "caption"
+            continue
+        if size >= TITLE_SIZE and len(ln.words) <= 20:
+            p.kind = "title"
+            continue
+        if (i and placed[i - 1].kind == "title" and size >= TITLE_NEXT
+                and ln.y0 - placed[i - 1].line.y1 < placed[i - 1].line.y1 - placed[i - 1].line.y0):
+            p.kind = "title"
+            continue
+        if _BYLINE.match(folded) and len(ln.words) <= 8:
+            p.kind = "byline"
+            continue
+        p.kind = "body"
+    _section_and_byline(placed)
+
+
+def _centred(ln: HocrLine, placed: list[Placed], i: int) -> bool:
+    """A line set in the middle of its column (a caption's second line), not at its left edge."""
+    same = [p.line for p in placed if p.column == placed[i].column and p.band == placed[i].band]
+    left = min(x.x0 for x in same)
+    right = max(x.x1 for x in same)
+    width = max(right - left, 1)
+    return (ln.x0 - left) > 0.03 * width and abs((ln.x0 - left) - (right - ln.x1)) < 0.08 * width
+
+
+def _section_and_byline(placed: list[Placed]) -> None:
+    """A short line in capitals just above a title is its section label; one that closes an
+    article (set to the right, or nearer the text above than the title below; before a
+    note or the end of the page) is its byline."""
+    for i, p in enumerate(placed):
+        if p.kind != "body" or not _caps(p.line.text) or len(p.line.words) > 7:
+            continue
+        after = next((q for q in placed[i + 1:] if q.kind not in ("folio", "header", "caption")), None)
+        before = placed[i - 1] if i else None
+        gap_above = p.line.y0 - before.line.y1 if before is not None and before.kind == "body" else 10**6
+        if after is not None and after.kind == "title" and -(p.line.y1 - p.line.y0) / 2 <= after.line.y0 - p.line.y1 < min(
+                gap_above, 2 * (p.line.y1 - p.line.y0)) and not _right_set(p, placed):
+            p.kind = "section"
+        elif after is None or after.kind in ("title", "section", "jump-out", "toc") or _right_set(p, placed):
+            p.kind = "byline"
+
+
+def _right_set(p: Placed, placed: list[Placed]) -> bool:
+    """Set against the right edge of its column, well clear of the left one."""
+    same = [q.line for q in placed if q.column == p.column and q.band == p.band]
+    left, right = min(x.x0 for x in same), max(x.x1 for x in same)
+    return p.line.x0 - left > 0.3 * max(right - left, 1) and right - p.line.x1 < 0.1 * max(right - left, 1)
+
+
+def segment(pages: list[PageLayout]) -> tuple[list[Segment], dict[int, list[Placed]]]:
+    """The issue's articles in reading order, and every page's lines as classed."""
+    articles: list[Segment] = []
+    current: Segment | None = None
+    waiting: list[Segment] = []  # articles a note continued on a later page
+    by_page: dict[int, list[Placed]] = {}
+    for page in pages:
+        placed = reading_order(page)
+        classify(placed, page)
+        by_page[page.n] = placed
+        page_started = False
+        pending_section: Placed | None = None
+        i = 0
+        while i < len(placed):
+            p = placed[i]
+            if p.kind == "section":
+                pending_section = p
+            elif p.kind == "title":
+                group = [p]
+                while (i + 1 < len(placed) and placed[i + 1].kind == "title" and len(group) < MAX_TITLE_LINES):
+                    i += 1
+                    group.append(placed[i])
+                resumed = _resumed_by_title(waiting, group)
+                if resumed is not None:
+                    current = resumed
+                    waiting.remove(resumed)
+                    for q in group:
+                        q.kind = "title-repeat"
+                else:
+                    current = Segment(title=group, section=pending_section)
+                    articles.append(current)
+                pending_section = None
+                page_started = True
+            elif p.kind == "jump-in":
+                source = next((a for a in waiting if p.target is None or _pages(a)[-1] == p.target), None)
+                source = source or (waiting[0] if waiting else None)
+                if source is not None:
+                    waiting.remove(source)
+                    current = source
+                page_started = True
+            elif p.kind == "jump-out":
+                if current is not None:
+                    current.jumped_to = p.target
+                    waiting.append(current)
+                    current = None
+            elif p.kind == "byline":
+                if current is not None:
+                    current.byline.append(p)
+            elif p.kind == "body":
+                if not page_started and waiting and any(a.jumped_to == page.n for a in waiting):
+                    current = next(a for a in waiting if a.jumped_to == page.n)
+                    waiting.remove(current)
+                if current is not None:
+                    current.body.append(p)
+                page_started = True
+            i += 1
+    return articles, by_page
+
+
+def _pages(article: Segment) -> list[int]:
+    return sorted({p.page for p in [*article.title, *article.body]})
+
+
+def _resumed_by_title(waiting: list[Segment], group: list[Placed]) -> Segment | None:
+    """A continued part often repeats its article's title: that continues it."""
+    title = fold(" ".join(p.line.text for p in group).lower())
+    for article in waiting:
+        if fold(" ".join(p.line.text for p in article.title).lower()) == title:
+            return article
+    return None
+
+
+def paragraphs(lines: list[Placed]) -> list[str]:
+    """Body lines joined into paragraphs: a line that ends a sentence well short of its
+    column's right edge ends its paragraph."""
+    if not lines:
+        return []
+    right: dict[tuple[int, int, int], int] = {}
+    for p in lines:
+        key = (p.page, p.band, p.column)
+        right[key] = max(right.get(key, 0), p.line.x1)
+    out: list[list[str]] = [[]]
+    for k, p in enumerate(lines):
+        out[-1].append(p.line.text)
+        edge = right[(p.page, p.band, p.column)]
+        width = max(edge - min(q.line.x0 for q in lines if (q.page, q.band, q.column) == (p.page, p.band, p.column)), 1)
+        short = edge - p.line.x1 > 0.1 * width
+        if k + 1 < len(lines) and short and _SENTENCE_END.search(p.line.text.strip()):
+            out.append([])
+    return [clean_text("\n".join(par)).replace("\n", " ") for par in out if par]
+
+
+def title_text(lines: list[Placed]) -> str:
+    return clean_text(" ".join(p.line.text for p in lines)).replace("\n", " ").strip()
+
+
+def regions(lines: list[Placed]) -> list[tuple[int, tuple[int, int, int, int]]]:
+    """One box per run of lines in the same page, band and column."""
+    out: list[tuple[int, tuple[int, int, int, int]]] = []
+    key = None
+    for p in lines:
+        here = (p.page, p.band, p.column)
+        ln = p.line
+        if here == key and out:
+            page, (x0, y0, x1, y1) = out[-1]
+            out[-1] = (page, (min(x0, ln.x0), min(y0, ln.y0), max(x1, ln.x1), max(y1, ln.y1)))
+        else:
+            out.append((p.page, (ln.x0, ln.y0, ln.x1, ln.y1)))
+            key = here
+    return out
