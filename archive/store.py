@@ -39,6 +39,7 @@ def page_name(n: int, suffix: str) -> str:
 
 
 EDITABLE = ("number", "date", "title")
+ARTICLE_EDITS = ("article.title", "article.join", "article.split")
 SYNC_THREADS = 8  # fsyncs in flight at once when a staged issue is sealed
 
 
@@ -369,6 +370,22 @@ class Archive:
             history.append({"at": moment, "field": name, "old": old, "new": value, "note": note})
             provenance[name] = "edited"
         edited = replace(record, **changes, history=history, provenance=provenance)
+        self._rewrite(edited)
+        return edited
+
+    def edit_article(self, issue_id: str, field_name: str, anchor: tuple[int, int], old: str | None,
+                     new: str | None, note: str | None = None) -> IssueRecord:
+        """Record an archivist's correction of an article (``article.title``,
+        ``article.join`` or ``article.split``) in the issue's history, where the segmenter
+        finds and replays it: the article is named by the line it starts at (``anchor``:
+        page, hOCR line index), which a new segmentation keeps. The caller holds the
+        writer lock."""
+        if field_name not in ARTICLE_EDITS:
+            raise ArchiveError(f"{field_name}: not an article correction ({', '.join(ARTICLE_EDITS)})")
+        record = self.load_issue(issue_id)
+        entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "field": field_name,
+                 "anchor": list(anchor), "old": old, "new": new, "note": note}
+        edited = replace(record, history=[*record.history, entry])
         self._rewrite(edited)
         return edited
 

@@ -21,7 +21,9 @@ from archive.checks import pages_to_check
 from archive.format import valid_date
 from bantin.ingesting import index_hooks
 from bantin.present import issue_json
-from index import IngestIndexer, SearchResults, open_index, reindex
+from index import IngestIndexer, SearchResults, load_articles, open_index, reindex
+from index.articles import page_lines
+from index.manager import index_lock
 from index.schema import ENGINES
 from index.search import SORTS
 from index.search import search as run_search
@@ -244,25 +246,52 @@ def list_command(archive_root: Path, as_json: bool) -> None:
 @click.argument("issue_id")
 @archive_option
 @click.option("--page", "page_number", type=click.IntRange(min=1), help="Only this page.")
+@click.option("--article", "article_id", type=click.IntRange(min=1), help="Only this article.")
+@click.option("--lines", is_flag=True, help="With --page: each line's number and what the segmenter made of it "
+                                            "(the numbers 'bantin edit --split' takes).")
 @json_option
-def show_command(issue_id: str, archive_root: Path, page_number: int | None, as_json: bool) -> None:
-    """Show an issue's metadata and text (an id prefix is enough)."""
+def show_command(issue_id: str, archive_root: Path, page_number: int | None, article_id: int | None,
+                 lines: bool, as_json: bool) -> None:
+    """Show an issue: metadata, table of contents, and its text (an id prefix is enough)."""
     with handled():
         archive = Archive.open(archive_root)
         record = archive.load_issue(archive.resolve_id(issue_id))
         pages = [p for p in record.pages if page_number in (None, p.n)]
         if not pages:
             raise IssueNotFound(f"issue {record.id} has no page {page_number}")
+        found = load_articles(archive, record)
+        article = found.article(article_id) if article_id else None
+        if article_id and article is None:
+            raise IssueNotFound(f"issue {record.id} has no article {article_id}")
         texts = {p.n: archive.page_text(record.id, p.n) for p in pages}
     if as_json:
-        echo_json(issue_json(archive, record, pages))
+        data = issue_json(archive, record, pages, found)
+        echo_json(article.to_dict() if article else data)
         return
     click.echo(f"{record.id}  Số {record.number if record.number is not None else '?'}  "
                f"{record.date or 'date unknown'}  {record.title or ''}  ({record.source})")
+    if article is not None:
+        if article.section:
+            click.secho(f"\n{article.section}", bold=True)
+        click.secho(f"\n{article.title}", bold=True)
+        click.echo(f"(page{'s' if len(article.pages) > 1 else ''} {', '.join(map(str, article.pages))})\n")
+        click.echo(article.text)
+        if article.byline:
+            click.echo(f"\n{article.byline:>60}")
+        return
+    if page_number is None:
+        click.secho("\nContents", bold=True)
+        for a in found.articles:
+            click.echo(f"{a.id:3}. {a.title}  (page{'s' if len(a.pages) > 1 else ''} "
+                       f"{', '.join(map(str, a.pages))})")
     for p in pages:
         confidence = f", confidence {p.confidence:.0f}" if p.confidence is not None else ""
         click.secho(f"\n--- page {p.n} ({p.method}{confidence}) ---", bold=True)
-        click.echo(texts[p.n])
+        if lines:
+            for line in page_lines(archive, record, p.n):
+                click.echo(f"{line.line.index:4} {line.kind:<12} {line.line.text}")
+        else:
+            click.echo(texts[p.n])
 
 
 @main.command("verify")
@@ -301,13 +330,22 @@ def verify_command(archive_root: Path, repair_index: bool, as_json: bool) -> Non
 @archive_option
 @click.option("--number", type=click.IntRange(0, 100_000), help="The issue number.")
 @click.option("--date", "issue_date", help="YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--title")
+@click.option("--title", help="The issue's title, or with --article the article's.")
+@click.option("--article", "article_id", type=click.IntRange(min=1),
+              help="Correct this article (its number in 'bantin show'): --title, or --join.")
+@click.option("--join", is_flag=True, help="With --article: it is part of the article before it.")
+@click.option("--split", metavar="PAGE:LINE",
+              help="An article begins at this line (numbers from 'bantin show ID --page N --lines').")
 @click.option("--note", help="Why (kept in the issue's history).")
 def edit_command(
     issue_id: str, archive_root: Path, number: int | None, issue_date: str | None, title: str | None,
-    note: str | None,
+    article_id: int | None, join: bool, split: str | None, note: str | None,
 ) -> None:
-    """Correct an issue's metadata; the index follows and issue.json keeps the history."""
+    """Correct an issue's metadata or its articles; the index follows and issue.json keeps
+    the history (article corrections survive a new segmentation)."""
+    if article_id is not None or split is not None:
+        _edit_articles(issue_id, archive_root, article_id, title, join, split, note)
+        return
     changes: dict[str, Any] = {k: v for k, v in (("number", number), ("date", issue_date),
                                                   ("title", title)) if v is not None}
     if issue_date is not None and not valid_date(issue_date):
@@ -320,6 +358,39 @@ def edit_command(
             record = archive.edit(archive.resolve_id(issue_id), changes, note)
             open_index(archive_root, notify=_notify).add_issue(record)
     click.echo(f"edited {record.id}: " + ", ".join(f"{k} = {v}" for k, v in changes.items()))
+
+
+def _edit_articles(issue_id: str, archive_root: Path, article_id: int | None, title: str | None, join: bool,
+                   split: str | None, note: str | None) -> None:
+    if split is not None:
+        page, _, line = split.partition(":")
+        if not (page.isdigit() and line.isdigit()):
+            raise click.BadParameter("use PAGE:LINE, e.g. 2:14", param_hint="--split")
+    elif not (title or join):
+        raise click.UsageError("with --article give --title or --join")
+    with handled():
+        archive = Archive.open(archive_root)
+        with archive.writer_lock("edit"):
+            record = archive.load_issue(archive.resolve_id(issue_id))
+            index = open_index(archive_root, notify=_notify)
+            found = index.articles(record)
+            article = found.article(article_id) if article_id else None
+            if article_id and article is None:
+                raise IssueNotFound(f"issue {record.id} has no article {article_id}")
+            if split is not None:
+                anchor = (int(split.split(":")[0]), int(split.split(":")[1]))
+                record = archive.edit_article(record.id, "article.split", anchor, None, split, note)
+            if article is not None and title:
+                record = archive.edit_article(record.id, "article.title", article.start, article.title, title, note)
+            if article is not None and join:
+                record = archive.edit_article(record.id, "article.join", article.start, article.title, None, note)
+            with index_lock(archive):
+                index.put_issue(record, fresh=True)
+                index.engine.commit()
+            after = index.articles(record)
+    click.echo(f"edited {record.id}: {len(after.articles)} articles")
+    for a in after.articles:
+        click.echo(f"{a.id:3}. {a.title}  (pages {', '.join(map(str, a.pages))})")
 
 
 @main.command("remove")
@@ -398,17 +469,20 @@ def search_command(
 
 def print_results(results: SearchResults) -> None:
     complete = sum(1 for h in results.hits if not h.relaxed)
-    click.echo(f"{results.total} pages match {results.query!r}"
+    click.echo(f"{results.total} articles or pages match {results.query!r}"
                + (" (with near matches)" if results.fuzzy else ""))
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=1):
         if hit.relaxed and rank == complete + 1:
-            click.secho("\nNo more pages hold every word; these hold most of them:", bold=True)
+            click.secho("\nNo more articles or pages hold every word; these hold most of them:", bold=True)
         number = issue_number(hit.number)
         missing = f"  (missing: {', '.join(hit.missing)})" if hit.relaxed else ""
-        click.secho(f"\n{rank}. {number}, {hit.date or 'date unknown'}, page {hit.page}"
-                    f"  [{hit.issue}]{missing}", fg="cyan")
+        title = hit.article.title if hit.article else "(page outside any article)"
+        where = (f"article {hit.article.id}, page{'s' if len(hit.article.pages) > 1 else ''} "
+                 f"{', '.join(map(str, hit.article.pages))}" if hit.article else f"page {hit.page}")
+        click.secho(f"\n{rank}. {title}", bold=True)
+        click.secho(f"   {number}, {hit.date or 'date unknown'}, {where}  [{hit.issue}]{missing}", fg="cyan")
         click.echo("   " + highlighted(hit.snippet, hit.highlights))
 
 

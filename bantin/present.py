@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from archive import Archive, IssueRecord, PageRecord
+from index import IssueArticles
 
 BULLETIN = "Thông tin sinh hoạt chi bộ"
 
 
-def issue_json(archive: Archive, record: IssueRecord, pages: list[PageRecord]) -> dict[str, Any]:
+def issue_json(archive: Archive, record: IssueRecord, pages: list[PageRecord],
+               articles: IssueArticles) -> dict[str, Any]:
     """``bantin show --json`` and ``/api/issues/{id}``."""
     return {
         "id": record.id, "number": record.number, "date": record.date, "title": record.title,
-        "source": record.source,
+        "source": record.source, "articles": [a.to_dict() for a in articles.articles],
         "pages": [{"n": p.n, "text": archive.page_text(record.id, p.n), "confidence": p.confidence,
                    "method": p.method} for p in pages],
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, IssueRecord, StagedIssue
+from index.articles import Article, IssueArticles, load_articles
 from index.manager import Notify, ProgressFn, SearchIndex, analyze_staged, index_lock, page_analysis
 from index.query import QueryError
 from index.search import Hit, SearchResults
@@ -88,6 +89,9 @@ class IngestIndexer:
 
 
 __all__ = [
+    "Article",
+    "IssueArticles",
+    "load_articles",
     "Hit",
     "IngestIndexer",
     "QueryError",

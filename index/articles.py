@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from archive import IssueRecord
+from archive import Archive, IssueRecord
 from archive.hocr import hocr_lines
 from index.segment import (
     SEGMENTER_VERSION,
     PageLayout,
+    Placed,
     Segment,
     paragraphs,
     regions,
@@ -186,3 +187,33 @@ def apply_edits(found: list[Segment], history: list[dict[str, Any]]) -> list[Seg
     for s in segments:
         s.corrected_title = titles.get(s.start, s.corrected_title)
     return segments
+
+
+def stored_articles(archive: Archive, record: IssueRecord) -> IssueArticles | None:
+    """The articles stored with the issue, if this segmenter made them."""
+    path = archive.issue_dir(record.id) / ARTICLES_FILE
+    if path.is_file():
+        stored = IssueArticles.from_json(path.read_text(encoding="utf-8"))
+        if stored.version == SEGMENTER_VERSION:
+            return stored
+    return None
+
+
+def stored_segmentation(archive: Archive, record: IssueRecord) -> IssueArticles:
+    """The issue segmented again from its stored hOCR and text."""
+    return segment_issue(record, lambda n: archive.page_file(record.id, n, ".hocr").read_text("utf-8"),
+                         lambda n: archive.page_text(record.id, n))
+
+
+def load_articles(archive: Archive, record: IssueRecord) -> IssueArticles:
+    """The stored articles, or (missing or made by another segmenter) segmented in memory:
+    readers such as the web server never write."""
+    return stored_articles(archive, record) or stored_segmentation(archive, record)
+
+
+def page_lines(archive: Archive, record: IssueRecord, n: int) -> list[Placed]:
+    """One page's lines in reading order, each with what the segmenter made of it."""
+    layouts = [PageLayout(p.n, p.width, p.height, hocr_lines(archive.page_file(record.id, p.n, ".hocr")
+                                                             .read_text("utf-8"))) for p in record.pages]
+    _, by_page = segment(layouts)
+    return by_page.get(n, [])

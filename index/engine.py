@@ -16,6 +16,7 @@ EXACT = "exact"
 FOLD = "fold"
 WORDS = "words"
 WORDS_FOLD = "wfold"
+TITLE_FOLD = "tfold"  # an article's title, folded
 
 # One position of a phrase: the folded syllables accepted there (more than one after
 # edit-distance expansion).
@@ -39,6 +40,25 @@ class PageDoc:
     # The folded fields; stored too, so ranking reads them instead of folding each candidate.
     fold: str
     wfold: str
+    # An article (``article`` 1..) or what of a page belongs to no article (0).
+    article: int = 0
+    title: str = ""  # display title (stored)
+    tfold: str = ""  # the title's folded syllables (indexed: title words weigh more)
+    pages: str = ""  # an article's pages, space-separated (stored)
+    parts: str = ""  # "offset:page ..." where each page's part of ``text`` begins (stored)
+
+    @property
+    def page_list(self) -> list[int]:
+        return [int(n) for n in self.pages.split()] or [self.page]
+
+    def page_at(self, offset: int) -> int:
+        """The page the character at ``offset`` of ``text`` is printed on."""
+        page = self.page
+        for part in self.parts.split():
+            at, n = part.split(":")
+            if int(at) <= offset:
+                page = int(n)
+        return page
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,7 @@ class Engine(Protocol):
     def issues(self) -> set[str]: ...
 
     def issue_pages(self) -> dict[str, int]:
-        """Pages indexed per issue."""
+        """Documents (articles and pages) indexed per issue."""
 
 
 MAX_EXPANSIONS = 128  # plain phrases one phrase with alternatives may expand to

@@ -19,7 +19,16 @@ from typing import Any
 from archive import Archive, ArchiveError, IssueRecord, StagedIssue
 from archive.fsutil import write_atomic
 from archive.store import page_name
-from index.analysis import ANALYZER_VERSION, PageAnalysis, analyze, page_doc
+from index.analysis import (
+    ANALYZER_VERSION,
+    PageAnalysis,
+    analyze,
+    analyze_with,
+    article_doc,
+    compounds_of,
+    page_doc,
+)
+from index.articles import ARTICLES_FILE, IssueArticles, segment_issue, stored_articles, stored_segmentation
 from index.engine import Engine, PageDoc
 from index.schema import DEFAULT_ENGINE, ENGINES, SCHEMA_VERSION
 from vntext.abbreviations import Abbreviations
@@ -51,12 +60,15 @@ def page_analysis(text: str) -> dict[str, str]:
 
 def analyze_staged(staged: StagedIssue, record: IssueRecord) -> None:
     """Ingest hook: store each page's analysis beside its text before the issue lands,
-    where the workers did not already."""
+    where the workers did not already, and the issue's articles."""
     for page in record.pages:
         name = page_name(page.n, ANALYSIS_SUFFIX)
         if not staged.path(name).is_file():
             text = staged.read_text(page_name(page.n, ".txt"))
             staged.write_text(name, analyze(text).to_json(), derived=True)
+    found = segment_issue(record, lambda n: staged.read_text(page_name(n, ".hocr")),
+                          lambda n: staged.read_text(page_name(n, ".txt")))
+    staged.write_text(ARTICLES_FILE, found.to_json(), derived=True)
 
 
 ABBREVIATIONS_FILE = "abbreviations.tsv"  # in the archive folder: the archive's own additions
@@ -134,11 +146,37 @@ class SearchIndex:
         self.archive.write_derived(issue_id, page_name(n, ANALYSIS_SUFFIX), fresh.to_json().encode())
         return fresh
 
-    def docs(self, record: IssueRecord) -> Iterator[PageDoc]:
+    def articles(self, record: IssueRecord, fresh: bool = False) -> IssueArticles:
+        """The issue's articles as stored, or segmented again from its hOCR (and stored)
+        when ``fresh``, missing or made by another segmenter version."""
+        stored = None if fresh else stored_articles(self.archive, record)
+        if stored is not None:
+            return stored
+        found = stored_segmentation(self.archive, record)
+        self.archive.write_derived(record.id, ARTICLES_FILE, found.to_json().encode())
+        return found
+
+    def docs(self, record: IssueRecord, fresh: bool = False) -> Iterator[PageDoc]:
+        """An issue's documents: one per article, and one per page for what of it belongs
+        to no article (a whole page where it holds none); boilerplate is in none."""
+        analyses = {}
         for page in record.pages:
             text = self.archive.page_text(record.id, page.n)
-            analysis = self.page_analysis(record.id, page.n, text)
-            yield page_doc(record, page.n, text, analysis)
+            analyses[page.n] = self.page_analysis(record.id, page.n, text)
+        compounds = compounds_of(list(analyses.values()))
+        found = self.articles(record, fresh)
+        for article in found.articles:
+            yield article_doc(record, article, analyze_with(f"{article.title}\n{article.text}", compounds))
+        for rest in found.pages:
+            if not rest.text.strip():
+                continue
+            analysis = analyze_with(rest.text, compounds) if rest.has_articles else analyses[rest.n]
+            yield page_doc(record, rest.n, rest.text, analysis)
+
+    def doc_count(self, record: IssueRecord) -> int:
+        """How many documents the index holds for an issue when it is current."""
+        found = self.articles(record)
+        return len(found.articles) + sum(1 for rest in found.pages if rest.text.strip())
 
     def add_issue(self, record: IssueRecord) -> None:
         """Index one landed issue (replacing it if it was indexed before) and commit."""
@@ -146,11 +184,12 @@ class SearchIndex:
             self.put_issue(record)
             self.engine.commit()
 
-    def put_issue(self, record: IssueRecord) -> None:
+    def put_issue(self, record: IssueRecord, fresh: bool = False) -> None:
         """Index one issue without committing: for a caller that holds ``index_lock`` and
-        commits a batch at once (a commit costs more than indexing an issue)."""
+        commits a batch at once (a commit costs more than indexing an issue). ``fresh``
+        segments it again (after an edit of its articles)."""
         self.engine.delete_issue(record.id)
-        self.engine.add(self.docs(record))
+        self.engine.add(self.docs(record, fresh))
 
     def remove_issue(self, issue_id: str) -> None:
         with index_lock(self.archive):
@@ -158,7 +197,8 @@ class SearchIndex:
             self.engine.commit()
 
     def rebuild(self, progress: ProgressFn | None = None) -> int:
-        """Rebuild from the archive files alone; returns the number of pages indexed."""
+        """Rebuild from the archive files alone, every issue segmented again from its
+        stored hOCR; returns the number of documents indexed."""
         with index_lock(self.archive):
             return self._rebuild(progress)
 
@@ -167,7 +207,7 @@ class SearchIndex:
         ids = self.archive.issue_ids()
         pages = 0
         for done, issue_id in enumerate(ids, start=1):
-            pages += self.engine.add(self.docs(self.archive.load_issue(issue_id)))
+            pages += self.engine.add(self.docs(self.archive.load_issue(issue_id), fresh=True))
             if progress:
                 progress(done, len(ids))
         self.engine.commit()
@@ -180,10 +220,10 @@ class SearchIndex:
         return [i for i in self.archive.issue_ids() if i not in indexed]
 
     def check(self) -> IndexCheck:
-        """Does the index hold every page of the archive, and nothing else?"""
+        """Does the index hold every article and page of the archive, and nothing else?"""
         self.engine.refresh()
         indexed = self.engine.issue_pages()
-        pages = {i: len(self.archive.load_issue(i).pages) for i in self.archive.issue_ids()}
+        pages = {i: self.doc_count(self.archive.load_issue(i)) for i in self.archive.issue_ids()}
         return IndexCheck(
             missing=sorted(i for i, n in pages.items() if indexed.get(i) != n),
             stale=sorted(i for i in indexed if i not in pages),

@@ -1,16 +1,18 @@
 """Ranking refinement on the engine's candidates, the same for every engine.
 
-The engine finds the pages where every word matches (folded) and orders them by term
+The engine finds the articles and pages where every word matches (folded) and orders them by term
 statistics plus phrase boosts. Here the top candidates are re-ordered by, in turn:
 
 1. the query's words adjacent in the query's order (a phrase);
 2. exact matches before edit-distance (near) matches;
-3. the phrase with exact diacritics;
-4. neighbouring query words that form one word of the page (a compound, "chi_bộ");
-5. neighbouring query words that stand adjacent (compounds typed in another order);
-6. how close together all the words stand (a small window beats a scattered page);
-7. syllables with exact diacritics; longer compounds;
-8. the engine's score (term statistics).
+3. the phrase in an article's title, then how many of the query's syllables the title
+   holds (title words weigh more than body words);
+4. the phrase with exact diacritics;
+5. neighbouring query words that form one word of the page (a compound, "chi_bộ");
+6. neighbouring query words that stand adjacent (compounds typed in another order);
+7. how close together all the words stand (a small window beats a scattered page);
+8. syllables with exact diacritics; longer compounds;
+9. the engine's score (term statistics).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class RankQuery:
 class Features:
     phrase: int
     strict: int
+    title_phrase: int
+    title_terms: int
     exact_phrase: int
     word_pairs: int
     adjacent_pairs: int
@@ -44,14 +48,15 @@ class Features:
     engine_score: float
 
     def key(self) -> tuple[float, ...]:
-        return (self.phrase, self.strict, self.exact_phrase, self.word_pairs, self.adjacent_pairs,
+        return (self.phrase, self.strict, self.title_phrase, self.title_terms, self.exact_phrase, self.word_pairs, self.adjacent_pairs,
                 self.closeness, self.exact_terms, self.word_matches, self.engine_score)
 
     @property
     def score(self) -> float:
         """One number that orders hits as ``key`` does (for display and JSON)."""
         value = 0
-        for feature, radix in ((self.phrase, 2), (self.strict, 2), (self.exact_phrase, 2),
+        for feature, radix in ((self.phrase, 2), (self.strict, 2), (self.title_phrase, 2),
+                               (self.title_terms, 10), (self.exact_phrase, 2),
                                (self.word_pairs, 10), (self.adjacent_pairs, 10), (self.closeness, 6),
                                (self.exact_terms, 10), (self.word_matches, 10)):
             value = value * radix + min(feature, radix - 1)
@@ -80,8 +85,13 @@ def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
     word_matches = sum(
         1 for k in (3, 4) for i in range(n - k + 1) if f" {'_'.join(folded_run[i : i + k])} " in words_text
     )
+    title = f" {doc.tfold} "
+    in_title = [[j for form in accepted for j in _token_positions(title, form)] for accepted in query.alternatives]
+    title_sets = [set(p) for p in in_title]
+    title_phrase = n > 0 and any(all(j + i in title_sets[i] for i in range(1, n)) for j in in_title[0])
     return Features(
-        phrase=int(bool(phrase_starts)), strict=int(strict), exact_phrase=int(exact_phrase),
+        phrase=int(bool(phrase_starts)), strict=int(strict), title_phrase=int(title_phrase),
+        title_terms=sum(1 for p in in_title if p), exact_phrase=int(exact_phrase),
         word_pairs=word_pairs, adjacent_pairs=pairs, closeness=_closeness(positions),
         exact_terms=exact_terms, word_matches=word_matches, engine_score=candidate.score,
     )

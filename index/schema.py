@@ -1,17 +1,19 @@
 """What the index holds; versions that force a rebuild when they change.
 
-Per page, every engine stores:
+Per article (and per page, for what of it belongs to no article), every engine stores:
 - ``issue``, ``page``, ``number``, ``date``, ``date_key`` (yyyymmdd, 00 for month precision);
 - ``text``: the display text (stored only; snippets are cut from it);
 - ``exact``: canonical syllables (index.text), positions kept;
 - ``fold``: the same syllables folded (no diacritics), positions kept;
 - ``words``: underthesea words, compounds joined by "_", canonical;
-- ``wfold``: the same words folded.
+- ``wfold``: the same words folded;
+- ``article`` (0 for a page's rest), ``title``, ``tfold`` (the title folded, indexed so
+  title words weigh more), ``pages`` and ``parts`` (which page each part of ``text`` is on).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: fold and wfold stored
+SCHEMA_VERSION = 3  # 2: fold and wfold stored; 3: a document per article (title, tfold, pages, parts)
 ENGINES = ("tantivy", "whoosh")
 DEFAULT_ENGINE = "tantivy"
 

@@ -1,4 +1,4 @@
-"""Search: parse, ask the engine for candidates, fall back to edit-distance-1 matches when
+"""Search over articles (and what of a page belongs to none): parse, ask the engine for candidates, fall back to edit-distance-1 matches when
 exact terms find little, re-rank, relax to pages holding most of the words when too few
 hold them all (ranked below every page that does), cut snippets, suggest a spelling."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.engine import EXACT, FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
+from index.engine import EXACT, FOLD, TITLE_FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
 from index.manager import SearchIndex
 from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, fuzzy_alternatives
 from index.query import ParsedQuery, QueryError, parse
@@ -36,6 +36,19 @@ class Hit:
     relaxed: bool = False  # the page lacks some of the query's words
     matched: tuple[str, ...] = ()  # the query's words (as typed) the page holds
     missing: tuple[str, ...] = ()  # and those it lacks (relaxed hits only)
+    article: ArticleRef | None = None  # the article found; None for a page hit
+
+    def article_dict(self) -> dict[str, object] | None:
+        if self.article is None:
+            return None
+        return {"id": self.article.id, "title": self.article.title, "pages": list(self.article.pages)}
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    id: int
+    title: str
+    pages: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,7 @@ class SearchResults:
             "suggestion": self.suggestion,
             "hits": [
                 {"issue": h.issue, "number": h.number, "date": h.date, "page": h.page,
-                 "score": h.score, "near": h.near, "relaxed": h.relaxed, "matched": list(h.matched),
+                 "article": h.article_dict(), "score": h.score, "near": h.near, "relaxed": h.relaxed, "matched": list(h.matched),
                  "snippet": h.snippet, "highlights": [list(span) for span in h.highlights]}
                 for h in self.hits
             ],
@@ -91,6 +104,8 @@ def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], s
     boosts: list[Boost] = []
     # exact diacritics can only be preferred when the query was typed with them
     marked = [s for s in dict.fromkeys(run) if has_diacritics(s)]
+    if run:
+        boosts.append(Boost(TITLE_FOLD, _phrase(run, alternatives), 6.0))
     if len(run) > 1:
         boosts.append(Boost(FOLD, _phrase(run, alternatives), 8.0))
         if marked:
@@ -183,21 +198,25 @@ def search(
     )
 
 
-def _key(candidate: Candidate) -> tuple[str, int]:
-    return candidate.doc.issue, candidate.doc.page
+def _key(candidate: Candidate) -> tuple[str, int, int]:
+    """An article, or the rest of a page, is one hit."""
+    doc = candidate.doc
+    return doc.issue, doc.article or doc.page, int(doc.article > 0)
 
 
 def _hit(candidate: Candidate, score: float, snippet: Snippet, *, near: bool = False, relaxed: bool = False,
          matched: tuple[str, ...] = (), missing: tuple[str, ...] = ()) -> Hit:
     doc = candidate.doc
-    return Hit(issue=doc.issue, number=doc.number, date=doc.date, page=doc.page, score=score,
+    first = snippet.start + min((s for s, _ in snippet.highlights), default=0) - (1 if snippet.start else 0)
+    article = ArticleRef(doc.article, doc.title, tuple(doc.page_list)) if doc.article else None
+    return Hit(issue=doc.issue, number=doc.number, date=doc.date, page=doc.page_at(max(first, 0)), score=score,
                snippet=snippet.text, highlights=snippet.highlights, near=near, relaxed=relaxed,
-               matched=matched, missing=missing)
+               matched=matched, missing=missing, article=article)
 
 
 def _relax(
     index: SearchIndex, parsed: ParsedQuery, strict: EngineQuery, pool: int, by_date: bool,
-    seen: set[tuple[str, int]],
+    seen: set[tuple[str, int, int]],
 ) -> list[Relaxed]:
     """Pages holding most of the query's words, best first; never one already found."""
     weight = weights(index.engine, parsed)
@@ -211,9 +230,9 @@ def _relax(
 
 
 def _rank(
-    query: RankQuery, candidates: list[Candidate], strict_keys: set[tuple[str, int]], by_date: bool
+    query: RankQuery, candidates: list[Candidate], strict_keys: set[tuple[str, int, int]], by_date: bool
 ) -> list[tuple[Features, Candidate]]:
-    scored = [(features(query, c, (c.doc.issue, c.doc.page) in strict_keys), c) for c in candidates]
+    scored = [(features(query, c, _key(c) in strict_keys), c) for c in candidates]
     if len(query.run) > 1:
         # A near match counts only where it completes the typed phrase; a misread word
         # scattered over a page is noise.
@@ -239,4 +258,4 @@ def _finds_little(parsed: ParsedQuery, candidates: list[Candidate], total: int, 
     return not any(f" {phrase} " in f" {c.doc.fold} " for c in candidates[:10])
 
 
-__all__ = ["Hit", "QueryError", "SearchResults", "search"]
+__all__ = ["ArticleRef", "Hit", "QueryError", "SearchResults", "search"]

@@ -302,16 +302,16 @@ def paragraphs(lines: list[Placed]) -> list[str]:
     column's right edge ends its paragraph."""
     if not lines:
         return []
-    right: dict[tuple[int, int, int], int] = {}
+    edges: dict[tuple[int, int, int], tuple[int, int]] = {}
     for p in lines:
         key = (p.page, p.band, p.column)
-        right[key] = max(right.get(key, 0), p.line.x1)
+        left, right = edges.get(key, (p.line.x0, p.line.x1))
+        edges[key] = (min(left, p.line.x0), max(right, p.line.x1))
     out: list[list[str]] = [[]]
     for k, p in enumerate(lines):
         out[-1].append(p.line.text)
-        edge = right[(p.page, p.band, p.column)]
-        width = max(edge - min(q.line.x0 for q in lines if (q.page, q.band, q.column) == (p.page, p.band, p.column)), 1)
-        short = edge - p.line.x1 > 0.1 * width
+        left, right = edges[(p.page, p.band, p.column)]
+        short = right - p.line.x1 > 0.1 * max(right - left, 1)
         if k + 1 < len(lines) and short and _SENTENCE_END.search(p.line.text.strip()):
             out.append([])
     return [clean_text("\n".join(par)).replace("\n", " ") for par in out if par]

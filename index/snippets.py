@@ -16,6 +16,7 @@ LEAD_CHARS = 60  # context kept before the first match
 class Snippet:
     text: str
     highlights: list[tuple[int, int]]
+    start: int = 0  # where in the text the snippet begins
 
 
 def make_snippet(text: str, alternatives: list[frozenset[str]], width: int = SNIPPET_CHARS) -> Snippet:
@@ -39,7 +40,7 @@ def make_snippet(text: str, alternatives: list[frozenset[str]], width: int = SNI
     suffix = "…" if end < len(text) else ""
     offset = len(prefix) - start
     highlights = [(s + offset, e + offset) for s, e, _ in matches if s >= start and e <= end]
-    return Snippet(prefix + body + suffix, highlights)
+    return Snippet(prefix + body + suffix, highlights, start)
 
 
 def _best_start(matches: list[tuple[int, int, frozenset[int]]], width: int) -> int:

@@ -11,6 +11,7 @@ import tantivy
 from index.engine import (
     EXACT,
     FOLD,
+    TITLE_FOLD,
     WORDS,
     WORDS_FOLD,
     Candidate,
@@ -22,7 +23,8 @@ from index.engine import (
 
 TOKENIZER = "bantin_ws"  # tokens arrive analysed: split on spaces, nothing else
 HEAP_BYTES = 128 * 1024 * 1024
-_STORED = ("issue", "page", "number", "date", "date_key", "text", EXACT, WORDS, FOLD, WORDS_FOLD)
+_STORED = ("issue", "page", "number", "date", "date_key", "text", EXACT, WORDS, FOLD, WORDS_FOLD,
+           "article", "title", TITLE_FOLD, "pages", "parts")
 
 
 def _schema() -> tantivy.Schema:
@@ -37,6 +39,11 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field(FOLD, stored=True, tokenizer_name=TOKENIZER)
     builder.add_text_field(WORDS, stored=True, tokenizer_name=TOKENIZER)
     builder.add_text_field(WORDS_FOLD, stored=True, tokenizer_name=TOKENIZER)
+    builder.add_integer_field("article", stored=True)
+    builder.add_text_field("title", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(TITLE_FOLD, stored=True, tokenizer_name=TOKENIZER)
+    builder.add_text_field("pages", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("parts", stored=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
@@ -64,7 +71,8 @@ class TantivyEngine:
             fields: dict[str, object] = {
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key,
                 "text": doc.text.encode("utf-8"), EXACT: doc.exact, FOLD: doc.fold,
-                WORDS: doc.words, WORDS_FOLD: doc.wfold,
+                WORDS: doc.words, WORDS_FOLD: doc.wfold, "article": doc.article, "title": doc.title,
+                TITLE_FOLD: doc.tfold, "pages": doc.pages, "parts": doc.parts,
             }
             if doc.number is not None:
                 fields["number"] = doc.number
@@ -97,8 +105,8 @@ class TantivyEngine:
         return set(self.issue_pages())
 
     def issue_pages(self) -> dict[str, int]:
-        """Pages per issue. The term dictionary keeps a deleted issue's term until its
-        segment is merged away, so each term's live pages are counted."""
+        """Documents per issue. The term dictionary keeps a deleted issue's term until its
+        segment is merged away, so each term's live documents are counted."""
         searcher = self.index.searcher()
         counted = {
             issue: int(getattr(searcher.search(
@@ -180,5 +188,7 @@ def _page_doc(stored: tantivy.Document) -> PageDoc:
         date=values["date"], date_key=int(values["date_key"] or 0),
         text=bytes(values["text"]).decode("utf-8"), exact=str(values[EXACT]),
         words=str(values[WORDS]), fold=str(values[FOLD]), wfold=str(values[WORDS_FOLD]),
+        article=int(values["article"] or 0), title=str(values["title"] or ""),
+        tfold=str(values[TITLE_FOLD] or ""), pages=str(values["pages"] or ""), parts=str(values["parts"] or ""),
     )
 

@@ -16,6 +16,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from index.engine import (
     EXACT,
     FOLD,
+    TITLE_FOLD,
     WORDS,
     WORDS_FOLD,
     Candidate,
@@ -40,7 +41,12 @@ def _schema() -> Schema:
             FOLD: TEXT(analyzer=tokens, phrase=True, stored=True),
             WORDS: TEXT(analyzer=tokens, phrase=True, stored=True),
             WORDS_FOLD: TEXT(analyzer=tokens, phrase=True, stored=True),
+            TITLE_FOLD: TEXT(analyzer=tokens, phrase=True, stored=True),
         },
+        article=NUMERIC(stored=True),
+        title=STORED(),
+        pages=STORED(),
+        parts=STORED(),
     )
 
 
@@ -85,6 +91,8 @@ class WhooshEngine:
             fields: dict[str, Any] = {
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key, "text": doc.text,
                 EXACT: doc.exact, FOLD: doc.fold, WORDS: doc.words, WORDS_FOLD: doc.wfold,
+                "article": doc.article, "title": doc.title, TITLE_FOLD: doc.tfold, "pages": doc.pages,
+                "parts": doc.parts,
             }
             if doc.number is not None:
                 fields["number"] = doc.number
@@ -120,7 +128,7 @@ class WhooshEngine:
         return set(self.issue_pages())
 
     def issue_pages(self) -> dict[str, int]:
-        """Pages per issue, live pages only (the lexicon may keep a deleted issue's term)."""
+        """Documents per issue, live ones only (the lexicon may keep a deleted issue's term)."""
         searcher = self._searcher()
         counted = {
             issue: len(searcher.search(wq.Term("issue", issue), limit=None))
@@ -171,7 +179,8 @@ class WhooshEngine:
                     issue=hit["issue"], page=int(hit["page"]), number=hit.get("number"),
                     date=hit.get("date"), date_key=int(hit.get("date_key") or 0),
                     text=hit["text"], exact=hit[EXACT], words=hit[WORDS], fold=hit[FOLD],
-                    wfold=hit[WORDS_FOLD],
+                    wfold=hit[WORDS_FOLD], article=int(hit.get("article") or 0), title=hit.get("title", ""),
+                    tfold=hit.get(TITLE_FOLD, ""), pages=hit.get("pages", ""), parts=hit.get("parts", ""),
                 ),
                 float(hit.score or 0.0) if not by_date else 0.0,
             )

@@ -25,7 +25,7 @@ from archive.hocr import word_boxes
 from archive.store import page_name
 from bantin.present import citation, date_label, issue_json, number_label
 from bantin.web.reader import ArchiveReader, ServedFile
-from index import QueryError, SearchResults, search
+from index import QueryError, SearchResults, load_articles, search
 from index.search import SORTS
 from index.searchlog import SearchEntry, SearchLog, SearchReport, open_search_log, report
 from index.snippets import highlight_spans
@@ -182,7 +182,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
     @app.get("/api/issues/{issue_id}", summary="One issue with its pages' text (`bantin show --json`)")
     def api_issue(issue_id: str) -> dict[str, Any]:
         record = reader.issue(issue_id)
-        return issue_json(reader.archive, record, record.pages)
+        return issue_json(reader.archive, record, record.pages, load_articles(reader.archive, record))
 
     @app.get("/api/issues/{issue_id}/pages/{n:int}/words",
              summary="Word boxes to outline for a query, in the pixels of the page's raster")
