@@ -247,8 +247,8 @@ def list_command(archive_root: Path, as_json: bool) -> None:
 @archive_option
 @click.option("--page", "page_number", type=click.IntRange(min=1), help="Only this page.")
 @click.option("--article", "article_id", type=click.IntRange(min=1), help="Only this article.")
-@click.option("--lines", is_flag=True, help="With --page: each line's number and what the segmenter made of it "
-                                            "(the numbers 'bantin edit --split' takes).")
+@click.option("--lines", is_flag=True, help="With --page: each line's number and what the segmenter "
+                                            "made of it (the numbers 'bantin edit --split' takes).")
 @json_option
 def show_command(issue_id: str, archive_root: Path, page_number: int | None, article_id: int | None,
                  lines: bool, as_json: bool) -> None:
@@ -381,9 +381,11 @@ def _edit_articles(issue_id: str, archive_root: Path, article_id: int | None, ti
                 anchor = (int(split.split(":")[0]), int(split.split(":")[1]))
                 record = archive.edit_article(record.id, "article.split", anchor, None, split, note)
             if article is not None and title:
-                record = archive.edit_article(record.id, "article.title", article.start, article.title, title, note)
+                record = archive.edit_article(record.id, "article.title", article.start, article.title,
+                                              title, note)
             if article is not None and join:
-                record = archive.edit_article(record.id, "article.join", article.start, article.title, None, note)
+                record = archive.edit_article(record.id, "article.join", article.start, article.title,
+                                              None, note)
             with index_lock(archive):
                 index.put_issue(record, fresh=True)
                 index.engine.commit()

@@ -40,3 +40,9 @@ def date_label(date: str | None) -> str:
 def citation(record: IssueRecord, page: int) -> str:
     """'Thông tin sinh hoạt chi bộ, số 05, tháng 5/2019, trang 3'."""
     return f"{BULLETIN}, {number_label(record.number)}, {date_label(record.date)}, trang {page}"
+
+
+def article_citation(record: IssueRecord, title: str, pages: list[int]) -> str:
+    """'“Title”, Thông tin sinh hoạt chi bộ, số 05, tháng 5/2019, trang 1, 3'."""
+    return (f"“{title}”, {BULLETIN}, {number_label(record.number)}, {date_label(record.date)}, "
+            f"trang {', '.join(map(str, pages))}")

@@ -1,11 +1,21 @@
-"""python -m bench [ingest|ocr|cluster|memory|quality|scale|web|all] — figures are printed; see README."""
+"""python -m bench [ingest|ocr|cluster|memory|quality|scale|web|articles|all]: figures are printed;
+see README."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 
-from bench import cluster_bench, ingest_bench, memory_bench, ocr_bench, quality_bench, scale_bench, web_bench
+from bench import (
+    articles_bench,
+    cluster_bench,
+    ingest_bench,
+    memory_bench,
+    ocr_bench,
+    quality_bench,
+    scale_bench,
+    web_bench,
+)
 
 BENCHMARKS: dict[str, Callable[[], object]] = {
     "ingest": ingest_bench.main,
@@ -15,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "quality": quality_bench.main,
     "scale": scale_bench.main,
     "web": web_bench.main,
+    "articles": articles_bench.main,
 }
 
 

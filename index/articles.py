@@ -119,7 +119,8 @@ def segment_issue(record: IssueRecord, read_hocr: Callable[[int], str],
         placed = by_page.get(page.n, [])
         mine = [p for p in placed if (p.page, p.line.index) in in_article]
         if mine:
-            outside = [p for p in placed if (p.page, p.line.index) not in in_article and p.kind not in BOILERPLATE]
+            outside = [p for p in placed
+                       if (p.page, p.line.index) not in in_article and p.kind not in BOILERPLATE]
             rests.append(PageRest(page.n, "\n".join(p.line.text for p in outside), True))
         else:
             rests.append(PageRest(page.n, read_text(page.n), False))
@@ -144,7 +145,8 @@ def _article(k: int, s: Segment) -> Article:
     pages = list(dict.fromkeys(p.page for p in [*s.title, *s.body]))
     byline = " ".join(title_text([b]) for b in s.byline) or None
     return Article(
-        id=k, title=s.corrected_title or title_text(s.title) or _untitled(text), section=title_text([s.section]) if s.section else None,
+        id=k, title=s.corrected_title or title_text(s.title) or _untitled(text),
+        section=title_text([s.section]) if s.section else None,
         byline=byline, pages=pages, text=text, regions=[Region(n, box) for n, box in regions(lines)],
         start=s.start, parts=parts,
     )

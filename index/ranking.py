@@ -48,7 +48,8 @@ class Features:
     engine_score: float
 
     def key(self) -> tuple[float, ...]:
-        return (self.phrase, self.strict, self.title_phrase, self.title_terms, self.exact_phrase, self.word_pairs, self.adjacent_pairs,
+        return (self.phrase, self.strict, self.title_phrase, self.title_terms, self.exact_phrase,
+                self.word_pairs, self.adjacent_pairs,
                 self.closeness, self.exact_terms, self.word_matches, self.engine_score)
 
     @property
@@ -86,7 +87,8 @@ def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
         1 for k in (3, 4) for i in range(n - k + 1) if f" {'_'.join(folded_run[i : i + k])} " in words_text
     )
     title = f" {doc.tfold} "
-    in_title = [[j for form in accepted for j in _token_positions(title, form)] for accepted in query.alternatives]
+    in_title = [[j for form in accepted for j in _token_positions(title, form)]
+                for accepted in query.alternatives]
     title_sets = [set(p) for p in in_title]
     title_phrase = n > 0 and any(all(j + i in title_sets[i] for i in range(1, n)) for j in in_title[0])
     return Features(

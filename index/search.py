@@ -1,4 +1,5 @@
-"""Search over articles (and what of a page belongs to none): parse, ask the engine for candidates, fall back to edit-distance-1 matches when
+"""Search over articles (and what of a page belongs to none): parse, ask the engine for
+candidates, fall back to edit-distance-1 matches when
 exact terms find little, re-rank, relax to pages holding most of the words when too few
 hold them all (ranked below every page that does), cut snippets, suggest a spelling."""
 
@@ -70,7 +71,8 @@ class SearchResults:
             "suggestion": self.suggestion,
             "hits": [
                 {"issue": h.issue, "number": h.number, "date": h.date, "page": h.page,
-                 "article": h.article_dict(), "score": h.score, "near": h.near, "relaxed": h.relaxed, "matched": list(h.matched),
+                 "article": h.article_dict(), "score": h.score, "near": h.near, "relaxed": h.relaxed,
+                 "matched": list(h.matched),
                  "snippet": h.snippet, "highlights": [list(span) for span in h.highlights]}
                 for h in self.hits
             ],
@@ -209,7 +211,8 @@ def _hit(candidate: Candidate, score: float, snippet: Snippet, *, near: bool = F
     doc = candidate.doc
     first = snippet.start + min((s for s, _ in snippet.highlights), default=0) - (1 if snippet.start else 0)
     article = ArticleRef(doc.article, doc.title, tuple(doc.page_list)) if doc.article else None
-    return Hit(issue=doc.issue, number=doc.number, date=doc.date, page=doc.page_at(max(first, 0)), score=score,
+    return Hit(issue=doc.issue, number=doc.number, date=doc.date, page=doc.page_at(max(first, 0)),
+               score=score,
                snippet=snippet.text, highlights=snippet.highlights, near=near, relaxed=relaxed,
                matched=matched, missing=missing, article=article)
 

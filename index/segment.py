@@ -211,8 +211,10 @@ def _section_and_byline(placed: list[Placed]) -> None:
         after = next((q for q in placed[i + 1:] if q.kind not in ("folio", "header", "caption")), None)
         before = placed[i - 1] if i else None
         gap_above = p.line.y0 - before.line.y1 if before is not None and before.kind == "body" else 10**6
-        if after is not None and after.kind == "title" and -(p.line.y1 - p.line.y0) / 2 <= after.line.y0 - p.line.y1 < min(
-                gap_above, 2 * (p.line.y1 - p.line.y0)) and not _right_set(p, placed):
+        height = p.line.y1 - p.line.y0
+        gap_below = after.line.y0 - p.line.y1 if after is not None else 10**6
+        below_close = -height / 2 <= gap_below < min(gap_above, 2 * height)
+        if after is not None and after.kind == "title" and below_close and not _right_set(p, placed):
             p.kind = "section"
         elif after is None or after.kind in ("title", "section", "jump-out", "toc") or _right_set(p, placed):
             p.kind = "byline"
@@ -244,7 +246,7 @@ def segment(pages: list[PageLayout]) -> tuple[list[Segment], dict[int, list[Plac
                 pending_section = p
             elif p.kind == "title":
                 group = [p]
-                while (i + 1 < len(placed) and placed[i + 1].kind == "title" and len(group) < MAX_TITLE_LINES):
+                while i + 1 < len(placed) and placed[i + 1].kind == "title" and len(group) < MAX_TITLE_LINES:
                     i += 1
                     group.append(placed[i])
                 resumed = _resumed_by_title(waiting, group)

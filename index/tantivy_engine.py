@@ -189,6 +189,7 @@ def _page_doc(stored: tantivy.Document) -> PageDoc:
         text=bytes(values["text"]).decode("utf-8"), exact=str(values[EXACT]),
         words=str(values[WORDS]), fold=str(values[FOLD]), wfold=str(values[WORDS_FOLD]),
         article=int(values["article"] or 0), title=str(values["title"] or ""),
-        tfold=str(values[TITLE_FOLD] or ""), pages=str(values["pages"] or ""), parts=str(values["parts"] or ""),
+        tfold=str(values[TITLE_FOLD] or ""), pages=str(values["pages"] or ""),
+        parts=str(values["parts"] or ""),
     )
 

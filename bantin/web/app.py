@@ -24,6 +24,7 @@ from archive import BantinError, IssueNotFound, IssueRecord
 from archive.hocr import word_boxes
 from archive.store import page_name
 from bantin.present import citation, date_label, issue_json, number_label
+from bantin.web import articles as article_routes
 from bantin.web.reader import ArchiveReader, ServedFile
 from index import QueryError, SearchResults, load_articles, search
 from index.search import SORTS
@@ -76,8 +77,10 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
         years: dict[str, list[IssueRecord]] = {}
         for record in sorted(issues, key=lambda r: r.date or "", reverse=True):
             years.setdefault(record.date[:4] if record.date else "Không rõ năm", []).append(record)
+        latest = max(issues, key=lambda r: (r.date or "", r.ingested_at), default=None)
         return page(request, "home.html", years=years, issues=len(issues),
-                    pages=sum(len(r.pages) for r in issues))
+                    pages=sum(len(r.pages) for r in issues), latest=latest,
+                    contents=reader.articles(latest).articles if latest else [])
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(
@@ -111,7 +114,8 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
                 error = str(exc)
         found = results.hits if results else []
         hits = [{"hit": h, "snippet": marked(h.snippet, h.highlights)} for h in found]
-        return page(request, "issue.html", record=record, q=q, results=results, hits=hits, error=error)
+        return page(request, "issue.html", record=record, q=q, results=results, hits=hits, error=error,
+                    contents=reader.articles(record).articles)
 
     @app.get("/issues/{issue_id}/pages/{n:int}", response_class=HTMLResponse, include_in_schema=False)
     def page_view(request: Request, issue_id: str, n: int, q: str = "", zoom: int = 1) -> HTMLResponse:
@@ -197,6 +201,8 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
              "(the JSON of `bantin report searches --json`)")
     def api_report(since: str = "") -> dict[str, object]:
         return _report(search_log, since).to_dict()
+
+    article_routes.add_routes(app, reader, page, marked)
 
     @app.get("/report/searches", response_class=HTMLResponse, include_in_schema=False)
     def report_page(request: Request, since: str = "") -> HTMLResponse:

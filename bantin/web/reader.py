@@ -14,7 +14,7 @@ from PIL import Image
 
 from archive import Archive, IssueNotFound, IssueRecord, PageRecord
 from archive.store import page_name
-from index import SearchIndex
+from index import IssueArticles, SearchIndex, load_articles
 
 ISSUE_ID = re.compile(r"[0-9a-f]{6,64}")
 THUMB_WIDTH = 240
@@ -106,3 +106,22 @@ class ArchiveReader:
             while len(self._thumbs) > THUMB_CACHE:
                 self._thumbs.popitem(last=False)
         return data, image.etag
+
+    def articles(self, record: IssueRecord) -> IssueArticles:
+        return load_articles(self.archive, record)
+
+    def region_image(self, record: IssueRecord, n: int, box: tuple[int, int, int, int]) -> tuple[bytes, str]:
+        """An article's region cut from the page image (boxes are in the raster's pixels;
+        the stored image is that raster reduced by a whole factor)."""
+        info = self.page(record, n)
+        image = self.page_image(record, n)
+        with Image.open(image.path) as page:
+            scale = page.width / max(info.width, 1)
+            x0, y0, x1, y1 = (round(v * scale) for v in box)
+            pad = round(8 * scale)
+            crop = page.crop((max(0, x0 - pad), max(0, y0 - pad), min(page.width, x1 + pad),
+                              min(page.height, y1 + pad)))
+            with io.BytesIO() as out:
+                crop.save(out, "JPEG", quality=80)
+                return out.getvalue(), f"{image.etag[:24]}-{x0}-{y0}-{x1}-{y1}"
+
