@@ -5,12 +5,12 @@ statistics plus phrase boosts. Here the top candidates are re-ordered by, in tur
 
 1. the query's words adjacent in the query's order (a phrase);
 2. exact matches before edit-distance (near) matches;
-3. the phrase in an article's title, then how many of the query's syllables the title
-   holds (title words weigh more than body words);
+3. the whole phrase in an article's title (title words weigh more than body words);
 4. the phrase with exact diacritics;
 5. neighbouring query words that form one word of the page (a compound, "chi_bộ");
 6. neighbouring query words that stand adjacent (compounds typed in another order);
-7. how close together all the words stand (a small window beats a scattered page);
+7. how close together all the words stand (a small window beats a scattered page), then
+   how many of the query's syllables an article's title holds;
 8. syllables with exact diacritics; longer compounds;
 9. the engine's score (term statistics).
 """
@@ -48,17 +48,18 @@ class Features:
     engine_score: float
 
     def key(self) -> tuple[float, ...]:
-        return (self.phrase, self.strict, self.title_phrase, self.title_terms, self.exact_phrase,
+        return (self.phrase, self.strict, self.title_phrase, self.exact_phrase,
                 self.word_pairs, self.adjacent_pairs,
-                self.closeness, self.exact_terms, self.word_matches, self.engine_score)
+                self.closeness, self.title_terms, self.exact_terms, self.word_matches, self.engine_score)
 
     @property
     def score(self) -> float:
         """One number that orders hits as ``key`` does (for display and JSON)."""
         value = 0
         for feature, radix in ((self.phrase, 2), (self.strict, 2), (self.title_phrase, 2),
-                               (self.title_terms, 10), (self.exact_phrase, 2),
+                               (self.exact_phrase, 2),
                                (self.word_pairs, 10), (self.adjacent_pairs, 10), (self.closeness, 6),
+                               (self.title_terms, 10),
                                (self.exact_terms, 10), (self.word_matches, 10)):
             value = value * radix + min(feature, radix - 1)
         return round(value + self.engine_score / (1.0 + self.engine_score), 4)

@@ -91,8 +91,10 @@ def reading_order(page: PageLayout) -> list[Placed]:
     right = max(ln.x1 for ln in lines)
     middle = (left + right) / 2
     slack = (right - left) * 0.04
-    right_starts = [ln for ln in lines if ln.x0 > middle - slack and len(ln.words) >= 3]
-    two_columns = len(right_starts) >= 5
+    # A right column is lines starting at one left edge in the right half; a byline set to
+    # the right of a one-column page starts anywhere.
+    starts = [ln.x0 for ln in lines if ln.x0 > middle - slack and len(ln.words) >= 2]
+    two_columns = any(sum(abs(x - edge) <= slack / 2 for x in starts) >= 2 for edge in starts)
     if not two_columns:
         return [Placed(page.n, ln, column=1) for ln in sorted(lines, key=lambda ln: (ln.y0, ln.x0))]
 
