@@ -159,7 +159,8 @@ def test_cli_shows_dropped_words_and_suggestion(archive: Path) -> None:
 def test_web_says_which_words_were_dropped(archive: Path, tmp_path: Path) -> None:
     client = TestClient(create_app(archive, log_dir=tmp_path / "logs"))
     html = client.get("/search", params={"q": "bai viet ve phong chong tham nhung nam 2019"}).text
-    assert "Không còn trang nào có đủ mọi từ" in html and "Không có: " in html and "<s>bai</s>" in html
+    assert "Không còn bài hay trang nào có đủ mọi từ" in html
+    assert "Không có: " in html and "<s>bai</s>" in html
     html = client.get("/search", params={"q": "sinh hoat chi bo"}).text
     assert "Có phải bạn muốn tìm" in html and "sinh hoạt chi bộ</a>" in html
 

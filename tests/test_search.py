@@ -215,7 +215,7 @@ def test_cli_search_json_and_errors(archive: Path) -> None:
                          capture_output=True, text=True, env=env, check=True)
     data = json.loads(run.stdout)
     assert set(data) == {"query", "total", "near", "relaxed", "suggestion", "hits"} and data["total"] >= 2
-    assert set(data["hits"][0]) == {"issue", "number", "date", "page", "score", "near", "relaxed",
+    assert set(data["hits"][0]) == {"issue", "number", "date", "page", "article", "score", "near", "relaxed",
                                     "matched", "snippet", "highlights"}
     assert data["hits"][0]["number"] == 1 and data["hits"][0]["date"] == "2018-01"
     bad = subprocess.run([bantin, "search", '"chi bo'], capture_output=True, text=True, env=env)

@@ -44,7 +44,7 @@ def bantin(*args: str) -> subprocess.CompletedProcess[str]:
 def test_derived_files_are_listed_apart_from_checksummed_files(archive: Path) -> None:
     store = Archive.open(archive)
     [record] = store.issues()
-    assert record.derived == ["pages/0001.analysis.json", "pages/0002.analysis.json"]
+    assert record.derived == ["articles.json", "pages/0001.analysis.json", "pages/0002.analysis.json"]
     assert not set(record.derived) & set(record.files)
     assert {"issue.pdf", "pages/0001.txt", "pages/0001.hocr", "pages/0002.jpg"} <= set(record.files)
 

@@ -68,7 +68,7 @@ def test_near_matches_are_labelled_and_no_hits_get_advice(client: TestClient) ->
     near = client.get("/search", params={"q": "thnng tin"}).text
     assert "gần đúng" in near
     none = client.get("/search", params={"q": "xyzzy qwertz"}).text
-    assert "Không tìm thấy trang nào" in none and "Hãy thử" in none
+    assert "Không tìm thấy bài hay trang nào" in none and "Hãy thử" in none
     bad = client.get("/search", params={"q": '"chi bo'})
     assert bad.status_code == 400 and "unbalanced quote" in bad.text
 
