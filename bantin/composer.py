@@ -20,6 +20,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from bantin.samples import wrap_words
+
 PAGE_W, PAGE_H = 595.0, 842.0  # A4 in points
 MARGIN = 48.0
 GUTTER = 18.0
@@ -121,18 +123,7 @@ class _Fonts:
 
 
 def _wrap(fonts: _Fonts, text: str, style: int, size: float, width: float) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        trial = f"{current} {word}".strip()
-        if current and fonts.width(trial, style, size) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = trial
-    if current:
-        lines.append(current)
-    return lines
+    return wrap_words(text, width, lambda line: fonts.width(line, style, size))
 
 
 @dataclass

@@ -8,7 +8,7 @@ glyphs (DejaVu or Noto); Liberation fonts lack them and would render boxes.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,12 +66,13 @@ def sample_issues() -> list[SampleIssue]:
     ]
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def wrap_words(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Greedy line breaking: as many words on a line as ``measure`` says fit in ``width``."""
     lines: list[str] = []
     current = ""
     for word in text.split():
         trial = f"{current} {word}".strip()
-        if current and draw.textlength(trial, font=font) > width:
+        if current and measure(trial) > width:
             lines.append(current)
             current = word
         else:
@@ -79,6 +80,10 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, wi
     if current:
         lines.append(current)
     return lines
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    return wrap_words(text, width, lambda line: float(draw.textlength(line, font=font)))
 
 
 def render_page(

@@ -108,8 +108,7 @@ def segment_issue(record: IssueRecord, read_hocr: Callable[[int], str],
                   read_text: Callable[[int], str]) -> IssueArticles:
     """Segment an issue from its stored hOCR (``read_hocr(n)``) and replay the archivists'
     corrections kept in its history."""
-    layouts = [PageLayout(p.n, p.width, p.height, hocr_lines(read_hocr(p.n))) for p in record.pages]
-    found, by_page = segment(layouts)
+    found, by_page = segment(_layouts(record, read_hocr))
     found = apply_edits(found, record.history)
     articles = [_article(k, s) for k, s in enumerate(found, start=1)]
     in_article = {(p.page, p.line.index) for s in found for p in [*s.title, *s.body, *s.byline]
@@ -125,6 +124,14 @@ def segment_issue(record: IssueRecord, read_hocr: Callable[[int], str],
         else:
             rests.append(PageRest(page.n, read_text(page.n), False))
     return IssueArticles(articles, rests)
+
+
+def _layouts(record: IssueRecord, read_hocr: Callable[[int], str]) -> list[PageLayout]:
+    return [PageLayout(p.n, p.width, p.height, hocr_lines(read_hocr(p.n))) for p in record.pages]
+
+
+def _stored_hocr(archive: Archive, record: IssueRecord) -> Callable[[int], str]:
+    return lambda n: archive.page_file(record.id, n, ".hocr").read_text("utf-8")
 
 
 def _article(k: int, s: Segment) -> Article:
@@ -203,8 +210,7 @@ def stored_articles(archive: Archive, record: IssueRecord) -> IssueArticles | No
 
 def stored_segmentation(archive: Archive, record: IssueRecord) -> IssueArticles:
     """The issue segmented again from its stored hOCR and text."""
-    return segment_issue(record, lambda n: archive.page_file(record.id, n, ".hocr").read_text("utf-8"),
-                         lambda n: archive.page_text(record.id, n))
+    return segment_issue(record, _stored_hocr(archive, record), lambda n: archive.page_text(record.id, n))
 
 
 def load_articles(archive: Archive, record: IssueRecord) -> IssueArticles:
@@ -215,7 +221,5 @@ def load_articles(archive: Archive, record: IssueRecord) -> IssueArticles:
 
 def page_lines(archive: Archive, record: IssueRecord, n: int) -> list[Placed]:
     """One page's lines in reading order, each with what the segmenter made of it."""
-    layouts = [PageLayout(p.n, p.width, p.height, hocr_lines(archive.page_file(record.id, p.n, ".hocr")
-                                                             .read_text("utf-8"))) for p in record.pages]
-    _, by_page = segment(layouts)
+    _, by_page = segment(_layouts(record, _stored_hocr(archive, record)))
     return by_page.get(n, [])
