@@ -132,7 +132,7 @@ def _degrade(page: Image.Image, noise: float, seed: int) -> Image.Image:
 
 def render_issue(issue: SampleIssue, dpi: int = 150, noise: float = 0.0) -> list[Image.Image]:
     return [
-        render_page(paras, dpi=dpi, masthead_lines=3 if n == 0 else 1, noise=noise, seed=n)
+        render_page(paras, dpi=dpi, masthead_lines=2 if n == 0 else 1, noise=noise, seed=n)
         for n, paras in enumerate(issue.pages)
     ]
 
@@ -174,7 +174,7 @@ def save_text_pdf(issue: SampleIssue, path: Path) -> Path:
     for n, paragraphs in enumerate(issue.pages):
         y = height - 60
         for i, paragraph in enumerate(paragraphs):
-            bold = i < (3 if n == 0 else 1)  # masthead, issue line and the first title
+            bold = i < (2 if n == 0 else 1)
             font, size = ("BantinSerifBold", 15) if bold else ("BantinSerif", 11)
             words, line = paragraph.split(), ""
             for word in [*words, None]:
