@@ -30,6 +30,10 @@ FAMILIES = {
     "dejavu-sans": ("dejavu/DejaVuSans", "dejavu/DejaVuSans-Bold", "dejavu/DejaVuSans-Oblique"),
     "noto-serif": ("noto/NotoSerif-Regular", "noto/NotoSerif-Bold", "noto/NotoSerif-Italic"),
     "noto-sans": ("noto/NotoSans-Regular", "noto/NotoSans-Bold", "noto/NotoSans-Italic"),
+    "noto-serif-display": ("noto/NotoSerifDisplay-Regular", "noto/NotoSerifDisplay-Bold",
+                           "noto/NotoSerifDisplay-Italic"),
+    "noto-sans-display": ("noto/NotoSansDisplay-Regular", "noto/NotoSansDisplay-Bold",
+                          "noto/NotoSansDisplay-Italic"),
 }
 FONT_DIR = Path("/usr/share/fonts/truetype")
 MASTHEAD = "THÔNG TIN SINH HOẠT CHI BỘ"
@@ -57,6 +61,8 @@ class IssueSpec:
     family: str = "dejavu-serif"
     toc: bool = True
     body_size: float = 10.0
+    title_scale: float = 1.55  # titles against the body size
+    byline_align: str = "right"  # or "left"
 
 
 @dataclass
@@ -254,7 +260,7 @@ def _compose(spec: IssueSpec, pages_of: dict[int, int], jump_to: dict[int, int])
     deferred: list[tuple[int, list[_Item]]] = []
     for i, art in enumerate(spec.articles):
         width = full if art.span else flow.col_w
-        items = _article_items(fonts, art, i, width, flow.col_w, size)
+        items = _article_items(fonts, art, i, width, flow.col_w, spec)
         if art.jump:
             cut = next((k for k, it in enumerate(items) if it.lines[0][3] == "body" and k >= 3), len(items))
             note = f"(Xem tiếp trang {jump_to.get(i, len(flow.pages) + 1)})"
@@ -276,11 +282,12 @@ def _compose(spec: IssueSpec, pages_of: dict[int, int], jump_to: dict[int, int])
 
 
 def _article_items(fonts: _Fonts, art: ArticleSpec, i: int, title_w: float, col_w: float,
-                   size: float) -> list[_Item]:
+                   spec: IssueSpec) -> list[_Item]:
+    size = spec.body_size
     head: list[tuple[str, int, float, str, str]] = []
     if art.section:
         head.append((art.section.upper(), 1, size * 0.85, "section", "left"))
-    title_size = size * 1.55
+    title_size = size * spec.title_scale
     head += [(t, 1, title_size, "title", "left") for t in _wrap(fonts, art.title.upper() if i % 3 == 0
                                                                else art.title, 1, title_size, title_w)]
     items = [_Item(head, i, gap_before=14, span=art.span)]
@@ -293,8 +300,8 @@ def _article_items(fonts: _Fonts, art: ArticleSpec, i: int, title_w: float, col_
             items.append(_Item([(c, 2, size * 0.85, "caption", "center") for c in caption], i,
                                gap_before=6, photo=col_w * 0.55))
     if art.byline:
-        items.append(_Item([(art.byline, 1 if art.byline.isupper() else 2, size, "byline", "right")], i,
-                           gap_before=2))
+        style = 1 if art.byline.isupper() else 2
+        items.append(_Item([(art.byline, style, size, "byline", spec.byline_align)], i, gap_before=2))
     return items
 
 

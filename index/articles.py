@@ -27,7 +27,7 @@ from index.segment import (
 )
 
 ARTICLES_FILE = "articles.json"
-BOILERPLATE = frozenset({"masthead", "header", "folio", "toc", "jump-in", "jump-out", "caption",
+BOILERPLATE = frozenset({"masthead", "header", "folio", "noise", "toc", "jump-in", "jump-out", "caption",
                          "title-repeat"})
 EDIT_FIELDS = ("article.title", "article.join", "article.split")
 

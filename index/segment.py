@@ -26,10 +26,15 @@ from dataclasses import dataclass, field
 from archive.hocr import HocrLine
 from vntext import clean_text, fold
 
-SEGMENTER_VERSION = 1
+SEGMENTER_VERSION = 2
 TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's body text
+# Tesseract's line height for a line in capitals is unreliable (a byline at body size can
+# read 1.4x, a title 1.27x); their letters' width is not: a title's run 1.8-2.2x the body's
+# (mixed case) width per letter, a byline's 1.2-1.5x.
+CAPS_TITLE_WIDTH = 1.6
 TITLE_NEXT = 1.15  # a title's second line may read a little smaller
 MAX_TITLE_LINES = 4
+CLOSERS = ("title", "section", "jump-out", "toc")  # what may follow an article's byline
 EDGE = 0.09  # share of the page height where running headers and page numbers stand
 
 _MASTHEAD = re.compile(r"thong tin sinh hoat chi bo|ban tin sinh hoat chi bo")
@@ -91,9 +96,9 @@ def reading_order(page: PageLayout) -> list[Placed]:
     right = max(ln.x1 for ln in lines)
     middle = (left + right) / 2
     slack = (right - left) * 0.04
-    # A right column is lines starting at one left edge in the right half; a byline set to
-    # the right of a one-column page starts anywhere.
-    starts = [ln.x0 for ln in lines if ln.x0 > middle - slack and len(ln.words) >= 2]
+    # A right column is lines of text starting at one left edge in the right half; bylines
+    # and notes set to the right of a one-column page are too short to count.
+    starts = [ln.x0 for ln in lines if ln.x0 > middle - slack and len(ln.words) >= 5]
     two_columns = any(sum(abs(x - edge) <= slack / 2 for x in starts) >= 2 for edge in starts)
     if not two_columns:
         return [Placed(page.n, ln, column=1) for ln in sorted(lines, key=lambda ln: (ln.y0, ln.x0))]
@@ -124,27 +129,65 @@ def reading_order(page: PageLayout) -> list[Placed]:
     return placed
 
 
+def _words(text: str) -> list[str]:
+    """The words of a line that hold two letters or more: specks read as "`", "R" or "F4"
+    beside a label do not make it lower case."""
+    return [w for w in text.split() if sum(c.isalpha() for c in w) >= 2]
+
+
 def _caps(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
+    letters = [c for w in _words(text) for c in w if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-def _body_size(placed: list[Placed]) -> float:
-    sizes = [p.line.size for p in placed if len(p.line.words) >= 5]
-    sizes = sizes or [p.line.size for p in placed]
-    return statistics.median(sizes) if sizes else 1.0
+def _noise(ln: HocrLine, folded: str) -> bool:
+    """A line read from a rule, a photo's edge or specks: no word and no number in it."""
+    return not _words(ln.text) and not _FOLIO.match(folded)
 
 
-def classify(placed: list[Placed], page: PageLayout) -> None:
+def _char_width(ln: HocrLine) -> float:
+    """Width per letter of the line's real words (specks and the gaps to them left out)."""
+    words = [w for w in ln.words if sum(c.isalpha() for c in w.text) >= 2] or list(ln.words)
+    return sum(w.x1 - w.x0 for w in words) / max(sum(len(w.text) for w in words), 1)
+
+
+def _body(placed: list[Placed]) -> tuple[float, float]:
+    """The page's body text: its line height and its width per character."""
+    lines = [p.line for p in placed if len(p.line.words) >= 5] or [p.line for p in placed]
+    if not lines:
+        return 1.0, 1.0
+    return statistics.median(ln.size for ln in lines), statistics.median(_char_width(ln) for ln in lines)
+
+
+def _measures(ln: HocrLine, body: tuple[float, float]) -> tuple[float, float]:
+    """The line's size against the body's, by line height and by letter width (capitals are
+    wider than the body's mixed case: that much is taken off)."""
+    width = _char_width(ln) / body[1]
+    return ln.size / body[0], width * TITLE_SIZE / CAPS_TITLE_WIDTH if _caps(ln.text) else width
+
+
+def _larger(ln: HocrLine, body: tuple[float, float], factor: float) -> bool:
+    """Set at least ``factor`` times the body size. Both measures must say so (Tesseract now
+    and then gives a body line a title's height), except for capitals, whose height is not
+    to be trusted."""
+    size, width = _measures(ln, body)
+    return width >= factor if _caps(ln.text) else min(size, width) >= factor
+
+
+def classify(every: list[Placed], page: PageLayout) -> None:
     """Class every line of one page in place (see the module's docstring)."""
-    body = _body_size(placed)
+    for p in every:
+        if _noise(p.line, fold(p.line.text.lower()).strip()):
+            p.kind = "noise"
+    placed = [p for p in every if p.kind != "noise"]
+    body = _body(placed)
     top, bottom = page.height * EDGE, page.height * (1 - EDGE)
     in_toc = False
     last_toc: HocrLine | None = None
     for i, p in enumerate(placed):
         ln = p.line
         folded = fold(ln.text.lower()).strip()
-        size = ln.size / body
+        larger = _larger(ln, body, TITLE_SIZE)
         if page.n == 1 and (ln.y1 < page.height * 0.3) and (
             _MASTHEAD.search(folded) or (i > 0 and placed[i - 1].kind == "masthead"
                                          and _ISSUE_LINE.search(folded))
@@ -163,7 +206,7 @@ def classify(placed: list[Placed], page: PageLayout) -> None:
             continue
         if in_toc and last_toc is not None:
             gap = ln.y0 - last_toc.y1
-            if 0 <= gap < 1.2 * max(last_toc.y1 - last_toc.y0, 1) and size < TITLE_SIZE:
+            if 0 <= gap < 1.2 * max(last_toc.y1 - last_toc.y0, 1) and not larger:
                 p.kind, last_toc = "toc", ln
                 continue
             in_toc = False
@@ -177,13 +220,16 @@ def classify(placed: list[Placed], page: PageLayout) -> None:
         if _CAPTION.search(folded) and len(ln.words) <= 30:
             p.kind = "caption"
             continue
-        if i and placed[i - 1].kind == "caption" and _centred(ln, placed, i) and size < TITLE_SIZE:
+        if i and placed[i - 1].kind == "caption" and _centred(ln, placed, i) and not larger:
             p.kind = "caption"
             continue
-        if size >= TITLE_SIZE and len(ln.words) <= 20:
+        if _caps(ln.text) and len(ln.words) <= 5 and _right_set(p, placed):
+            p.kind = "byline"  # a name set against the right edge, however wide its letters
+            continue
+        if larger and len(ln.words) <= 20:
             p.kind = "title"
             continue
-        if (i and placed[i - 1].kind == "title" and size >= TITLE_NEXT
+        if (i and placed[i - 1].kind == "title" and _larger(ln, body, TITLE_NEXT)
                 and ln.y0 - placed[i - 1].line.y1 < placed[i - 1].line.y1 - placed[i - 1].line.y0):
             p.kind = "title"
             continue
@@ -191,7 +237,19 @@ def classify(placed: list[Placed], page: PageLayout) -> None:
             p.kind = "byline"
             continue
         p.kind = "body"
+    _section_before_title(placed, body)
     _section_and_byline(placed)
+
+
+def _section_before_title(placed: list[Placed], body: tuple[float, float]) -> None:
+    """A short label in capitals read as a title's first line, though set clearly smaller
+    than the title under it, is the section label."""
+    for i, p in enumerate(placed[:-1]):
+        after = placed[i + 1]
+        if (p.kind == "title" and after.kind == "title" and (i == 0 or placed[i - 1].kind != "title")
+                and _caps(p.line.text) and len(_words(p.line.text)) <= 6
+                and min(_measures(p.line, body)) < 0.8 * min(_measures(after.line, body))):
+            p.kind = "section"
 
 
 def _centred(ln: HocrLine, placed: list[Placed], i: int) -> bool:
@@ -206,20 +264,23 @@ def _centred(ln: HocrLine, placed: list[Placed], i: int) -> bool:
 def _section_and_byline(placed: list[Placed]) -> None:
     """A short line in capitals just above a title is its section label; one that closes an
     article (set to the right, or nearer the text above than the title below; before a
-    note or the end of the page) is its byline."""
-    for i, p in enumerate(placed):
-        if p.kind != "body" or not _caps(p.line.text) or len(p.line.words) > 7:
-            continue
-        after = next((q for q in placed[i + 1:] if q.kind not in ("folio", "header", "caption")), None)
-        before = placed[i - 1] if i else None
-        gap_above = p.line.y0 - before.line.y1 if before is not None and before.kind == "body" else 10**6
-        height = p.line.y1 - p.line.y0
-        gap_below = after.line.y0 - p.line.y1 if after is not None else 10**6
-        below_close = -height / 2 <= gap_below < min(gap_above, 2 * height)
-        if after is not None and after.kind == "title" and below_close and not _right_set(p, placed):
-            p.kind = "section"
-        elif after is None or after.kind in ("title", "section", "jump-out", "toc") or _right_set(p, placed):
-            p.kind = "byline"
+    note or the end of the page) is its byline. Sections are found first: a byline may
+    stand just above the next article's section."""
+    for sections in (True, False):
+        for i, p in enumerate(placed):
+            if p.kind != "body" or not _caps(p.line.text) or len(p.line.words) > 7:
+                continue
+            after = next((q for q in placed[i + 1:] if q.kind not in ("folio", "header", "caption")), None)
+            before = placed[i - 1] if i else None
+            gap_above = p.line.y0 - before.line.y1 if before is not None and before.kind == "body" else 10**6
+            height = p.line.y1 - p.line.y0
+            gap_below = after.line.y0 - p.line.y1 if after is not None else 10**6
+            below_close = -height / 2 <= gap_below < min(gap_above, 2 * height)
+            if sections:
+                if after is not None and after.kind == "title" and below_close and not _right_set(p, placed):
+                    p.kind = "section"
+            elif after is None or after.kind in CLOSERS or _right_set(p, placed):
+                p.kind = "byline"
 
 
 def _right_set(p: Placed, placed: list[Placed]) -> bool:
@@ -239,6 +300,7 @@ def segment(pages: list[PageLayout]) -> tuple[list[Segment], dict[int, list[Plac
         placed = reading_order(page)
         classify(placed, page)
         by_page[page.n] = placed
+        placed = [p for p in placed if p.kind != "noise"]
         page_started = False
         pending_section: Placed | None = None
         i = 0
