@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from archive.hocr import HocrLine
 from vntext import clean_text, fold
@@ -37,7 +38,8 @@ MAX_TITLE_LINES = 4
 CLOSERS = ("title", "section", "jump-out", "toc")  # what may follow an article's byline
 EDGE = 0.09  # share of the page height where running headers and page numbers stand
 
-_MASTHEAD = re.compile(r"thong tin sinh hoat chi bo|ban tin sinh hoat chi bo")
+MASTHEAD_NAMES = ("thong tin sinh hoat chi bo", "ban tin sinh hoat chi bo")
+_MASTHEAD = re.compile("|".join(MASTHEAD_NAMES))
 _ISSUE_LINE = re.compile(
     r"^(so \d+|thang \d+|ngay \d+|nam \d{4}|\d+/\d{4}|co quan|ban tuyen giao|tinh uy|luu hanh noi bo)"
 )
@@ -140,6 +142,12 @@ def _caps(text: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
+def _masthead(folded: str) -> bool:
+    """The bulletin's name, also as OCR misreads its large display type ("SINH HO.VT")."""
+    return bool(_MASTHEAD.search(folded)) or any(
+        SequenceMatcher(None, folded, name).ratio() >= 0.8 for name in MASTHEAD_NAMES)
+
+
 def _noise(ln: HocrLine, folded: str) -> bool:
     """A line read from a rule, a photo's edge or specks: no word and no number in it."""
     return not _words(ln.text) and not _FOLIO.match(folded)
@@ -151,22 +159,33 @@ def _char_width(ln: HocrLine) -> float:
     return sum(w.x1 - w.x0 for w in words) / max(sum(len(w.text) for w in words), 1)
 
 
-def _body(placed: list[Placed]) -> tuple[float, float]:
-    """The page's body text: its line height and its width per character."""
-    lines = [p.line for p in placed if len(p.line.words) >= 5] or [p.line for p in placed]
-    if not lines:
-        return 1.0, 1.0
-    return statistics.median(ln.size for ln in lines), statistics.median(_char_width(ln) for ln in lines)
+@dataclass(frozen=True)
+class Body:
+    """The body text's measures: line size, width per letter, line box height."""
+
+    size: float
+    width: float
+    height: float
 
 
-def _measures(ln: HocrLine, body: tuple[float, float]) -> tuple[float, float]:
+def body_of(lines: list[HocrLine]) -> Body | None:
+    """Measured on lines of five words or more, when there are three such at least (a page
+    holding only an article's last lines has too few to tell)."""
+    long = [ln for ln in lines if len(ln.words) >= 5]
+    if len(long) < 3:
+        return None
+    return Body(statistics.median(ln.size for ln in long), statistics.median(_char_width(ln) for ln in long),
+                statistics.median(ln.y1 - ln.y0 for ln in long))
+
+
+def _measures(ln: HocrLine, body: Body) -> tuple[float, float]:
     """The line's size against the body's, by line height and by letter width (capitals are
     wider than the body's mixed case: that much is taken off)."""
-    width = _char_width(ln) / body[1]
-    return ln.size / body[0], width * TITLE_SIZE / CAPS_TITLE_WIDTH if _caps(ln.text) else width
+    width = _char_width(ln) / body.width
+    return ln.size / body.size, width * TITLE_SIZE / CAPS_TITLE_WIDTH if _caps(ln.text) else width
 
 
-def _larger(ln: HocrLine, body: tuple[float, float], factor: float) -> bool:
+def _larger(ln: HocrLine, body: Body, factor: float) -> bool:
     """Set at least ``factor`` times the body size. Both measures must say so (Tesseract now
     and then gives a body line a title's height), except for capitals, whose height is not
     to be trusted."""
@@ -174,13 +193,15 @@ def _larger(ln: HocrLine, body: tuple[float, float], factor: float) -> bool:
     return width >= factor if _caps(ln.text) else min(size, width) >= factor
 
 
-def classify(every: list[Placed], page: PageLayout) -> None:
-    """Class every line of one page in place (see the module's docstring)."""
+def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = None) -> None:
+    """Class every line of one page in place (see the module's docstring). The page's body
+    text is measured on the page, else on the whole issue (``issue_body``)."""
+    body = body_of([p.line for p in every]) or issue_body or Body(1.0, 1.0, 1.0)
     for p in every:
-        if _noise(p.line, fold(p.line.text.lower()).strip()):
+        # specks, and slivers of marks Tesseract split off a title's line
+        if _noise(p.line, fold(p.line.text.lower()).strip()) or p.line.y1 - p.line.y0 < 0.5 * body.height:
             p.kind = "noise"
     placed = [p for p in every if p.kind != "noise"]
-    body = _body(placed)
     top, bottom = page.height * EDGE, page.height * (1 - EDGE)
     in_toc = False
     last_toc: HocrLine | None = None
@@ -189,7 +210,7 @@ def classify(every: list[Placed], page: PageLayout) -> None:
         folded = fold(ln.text.lower()).strip()
         larger = _larger(ln, body, TITLE_SIZE)
         if page.n == 1 and (ln.y1 < page.height * 0.3) and (
-            _MASTHEAD.search(folded) or (i > 0 and placed[i - 1].kind == "masthead"
+            _masthead(folded) or (i > 0 and placed[i - 1].kind == "masthead"
                                          and _ISSUE_LINE.search(folded))
         ):
             p.kind = "masthead"
@@ -241,7 +262,7 @@ def classify(every: list[Placed], page: PageLayout) -> None:
     _section_and_byline(placed)
 
 
-def _section_before_title(placed: list[Placed], body: tuple[float, float]) -> None:
+def _section_before_title(placed: list[Placed], body: Body) -> None:
     """A short label in capitals read as a title's first line, though set clearly smaller
     than the title under it, is the section label."""
     for i, p in enumerate(placed[:-1]):
@@ -296,9 +317,10 @@ def segment(pages: list[PageLayout]) -> tuple[list[Segment], dict[int, list[Plac
     current: Segment | None = None
     waiting: list[Segment] = []  # articles a note continued on a later page
     by_page: dict[int, list[Placed]] = {}
+    issue_body = body_of([ln for page in pages for ln in page.lines])
     for page in pages:
         placed = reading_order(page)
-        classify(placed, page)
+        classify(placed, page, issue_body)
         by_page[page.n] = placed
         placed = [p for p in placed if p.kind != "noise"]
         page_started = False

@@ -49,6 +49,9 @@ class OcrEngine(Protocol):
     def orientation(self, image: Path) -> int:
         """Degrees (0, 90, 180, 270) to turn the page clockwise to make it upright."""
 
+    def read_line(self, image: Path, workdir: Path) -> str:
+        """The hOCR of an image holding one line of text, read as one line."""
+
 
 @dataclass(frozen=True)
 class Tesseract:
@@ -74,6 +77,13 @@ class Tesseract:
 
     def recognize(self, image: Path, dpi: int | None, workdir: Path, alternatives: bool = False) -> OcrOutput:
         return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout, alternatives)
+
+    def read_line(self, image: Path, workdir: Path) -> str:
+        base = workdir / f"{image.stem}-line"
+        config = " ".join(filter(None, ["--psm 7 -c tessedit_create_hocr=1 -c hocr_font_info=0",
+                                        _tessdata_config(self.tessdata_dir)]))
+        _run(image, base, self.lang, config, self.timeout)
+        return base.with_suffix(".hocr").read_text(encoding="utf-8")
 
     def orientation(self, image: Path) -> int:
         """Tesseract's orientation and script detection (OSD, ``--psm 0``)."""
@@ -149,6 +159,15 @@ def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path,
         "-c tessedit_create_pdf=1 -c textonly_pdf=1", "-c lstm_choice_mode=2" if alternatives else "",
         f"--dpi {dpi}" if dpi else "", _tessdata_config(tessdata_dir),
     ]))
+    _run(image, base, lang, config, timeout)
+    return OcrOutput(
+        text=base.with_suffix(".txt").read_text(encoding="utf-8"),
+        hocr=base.with_suffix(".hocr").read_text(encoding="utf-8"),
+        pdf=base.with_suffix(".pdf").read_bytes(),
+    )
+
+
+def _run(image: Path, base: Path, lang: str, config: str, timeout: int) -> None:
     try:
         run_tesseract(str(image), str(base), extension="", lang=lang, config=config,
                       timeout=timeout or PAGE_TIMEOUT_S)
@@ -158,11 +177,6 @@ def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path,
         raise InputError(f"tesseract could not read the page ({_first_line(exc.message)})") from None
     except RuntimeError as exc:  # pytesseract's timeout
         raise InputError(f"tesseract timed out ({exc})") from None
-    return OcrOutput(
-        text=base.with_suffix(".txt").read_text(encoding="utf-8"),
-        hocr=base.with_suffix(".hocr").read_text(encoding="utf-8"),
-        pdf=base.with_suffix(".pdf").read_bytes(),
-    )
 
 
 def _first_line(message: str) -> str:

@@ -21,6 +21,7 @@ from pipeline.correct import correct_page, correct_text_layer
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically, without_image_path
+from pipeline.layer import text_layer_from_hocr
 from pipeline.probe import PageJob
 from pipeline.rasterise import (
     embedded_jpeg,
@@ -32,6 +33,7 @@ from pipeline.rasterise import (
     upright_image,
     web_image,
 )
+from pipeline.reread import reread_doubtful
 from vntext import clean_text
 from vntext.diacritics import default_model
 
@@ -105,13 +107,19 @@ def process_page(job: PageJob) -> PageResult:
                     image, ocr, confidence, words, rotation = upright, again, better, count, angle
                     preview = _preview(image)
         width, height = image_size(image)
-        page = correct_page(ocr.text, ocr.hocr, default_model()) if job.correct else None
-        text = clean_text(page.text if page else ocr.text)
+        lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir)
+        page = correct_page(lines.text, lines.hocr, default_model()) if job.correct else None
+        hocr = page.hocr if page else lines.hocr
+        text = clean_text(page.text if page else lines.text)
+        if lines.lines:  # Tesseract's own layer holds the first reading
+            layer = text_layer_from_hocr(hocr, width, height, dpi)
+        else:
+            layer = correct_text_layer(ocr.pdf, page.corrections) if page else ocr.pdf
         return PageResult(
-            n=job.n, method=OCR, raw_text=ocr.text, text=text, derived=_derived(job, text),
-            hocr=without_image_path(page.hocr if page else ocr.hocr),
+            n=job.n, method=OCR, raw_text=lines.text, text=text, derived=_derived(job, text),
+            hocr=without_image_path(hocr),
             image=preview, picture_pdf=_picture_pdf(job, image, rotation),
-            layer_pdf=correct_text_layer(ocr.pdf, page.corrections) if page else ocr.pdf,
+            layer_pdf=layer,
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
             corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),

@@ -1,0 +1,184 @@
+"""Doubtful lines read again, each alone.
+
+Tesseract finds a page's layout first and reads its lines after. Large display type (a
+title, the masthead, a section label) often comes out garbled
+("KHUYĐN HỌC NHÀ HÀNG XOM CUNG BIEI") where the same line cut out and read alone as one
+line (``--psm 7``) reads "KHUYỂN HỌC NHÀ HÀNG XÓM CŨNG BIẾT". A line is doubtful when
+fewer than three words in four of it are Vietnamese syllables; its second reading
+replaces the first only when clearly more of it is Vietnamese.
+
+The page's hOCR, text and text layer are all rewritten from the new words: the hOCR in
+place (the line's words replaced, the rest byte for byte as Tesseract wrote it), the text
+line for line.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image, ImageOps
+
+from archive.hocr import WordBox, word_boxes, word_confidences
+from pipeline.hocr import strip_choices
+from vntext import fold
+from vntext.diacritics import DiacriticModel
+from vntext.syllables import canonical
+
+DOUBTFUL_SHARE = 0.75  # fewer syllables than this share: the line is read again
+KEEP_GAIN = 0.15  # the second reading must hold this much more of them
+MAX_LINES = 12  # per page: a page of garbage (a photo) is not read line by line
+# Only headings are read again, lines this much taller than the page's text or set in
+# capitals: body lines read alone gain nothing, and lose the alternatives the
+# diacritic correction weighs.
+LARGE = 1.3
+MARGIN = 8  # pixels at least kept around the cut-out line
+MARGIN_SHARE = 0.4  # of the line's height
+
+_LINE = re.compile(r"<span class=['\"](?:ocr_line|ocr_caption|ocr_header|ocr_textfloat)['\"][^>]*"
+                   r"title=['\"]bbox (\d+) (\d+) (\d+) (\d+)[^>]*>")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LINE_END = re.compile(r"<span class=['\"](?:ocr_line|ocr_caption|ocr_header|ocr_textfloat)['\"]"
+                       r"|</p>|<div|</div")
+
+
+class LineReader(Protocol):
+    def read_line(self, image: Path, workdir: Path) -> str:
+        """The hOCR of an image holding one line of text."""
+
+
+@dataclass(frozen=True)
+class HocrLineSpan:
+    """One line of Tesseract's hOCR: its box, and where its words' markup lies."""
+
+    box: tuple[int, int, int, int]
+    start: int
+    end: int
+    words: list[WordBox]
+    text: str
+
+
+def line_spans(hocr: str) -> list[HocrLineSpan]:
+    spans = []
+    for match in _LINE.finditer(hocr):
+        following = _LINE_END.search(hocr, match.end())
+        limit = following.start() if following else len(hocr)
+        end = hocr.rfind("</span>", match.end(), limit)
+        if end < 0:
+            continue
+        words = word_boxes(strip_choices(hocr[match.end():end]))
+        box = (int(match[1]), int(match[2]), int(match[3]), int(match[4]))
+        spans.append(HocrLineSpan(box, match.end(), end, words, " ".join(w.text for w in words)))
+    return spans
+
+
+@dataclass(frozen=True)
+class Reread:
+    hocr: str
+    text: str
+    lines: int  # lines whose second reading was kept
+
+
+def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model: DiacriticModel,
+                    workdir: Path) -> Reread:
+    """The page with its doubtful lines read again where that reads better."""
+    spans = line_spans(hocr)
+    heights = sorted(s.box[3] - s.box[1] for s in spans if len(s.words) >= 3)
+    large = LARGE * heights[len(heights) // 2] if heights else 0
+    doubtful = [s for s in spans if (s.box[3] - s.box[1] >= large or _capitals(s.text))
+                and _doubtful(s.text, model) and not _fragment(s, spans, model)]
+    if not doubtful:
+        return Reread(hocr, text, 0)
+    # the largest type first: titles are what the cap most often keeps
+    doubtful = sorted(doubtful, key=lambda s: s.box[1] - s.box[3])[:MAX_LINES]
+    folder = workdir / "lines"
+    folder.mkdir(exist_ok=True)
+    replaced: list[tuple[HocrLineSpan, str, str]] = []
+    with Image.open(image) as page:
+        grey = page.convert("L")
+        for k, span in enumerate(doubtful):
+            x0, y0, x1, y1 = span.box
+            margin = max(MARGIN, round(MARGIN_SHARE * (y1 - y0)))  # marks above capitals stand out of the box
+            left, top = max(x0 - margin, 0), max(y0 - margin, 0)
+            cut = grey.crop((left, top, min(x1 + margin, grey.width), min(y1 + margin, grey.height)))
+            before = syllable_share(span.text, model)[0]
+            # as cut, then with a white border: Tesseract reads some lines only one way
+            for attempt, picture in enumerate((cut, ImageOps.expand(cut, margin, fill=255))):
+                path = folder / f"line-{k}-{attempt}.png"
+                picture.save(path)
+                again = reader.read_line(path, folder)
+                shift = margin * attempt  # the border moved the words
+                words = [_moved(w, left - shift, top - shift) for w in word_boxes(again)]
+                new_text = " ".join(w.text for w in words)
+                if words and syllable_share(new_text, model)[0] >= before + KEEP_GAIN:
+                    replaced.append((span, _markup(words, word_confidences(again), k), new_text))
+                    break
+    if not replaced:
+        return Reread(hocr, text, 0)
+    for span, markup, _ in sorted(replaced, key=lambda r: -r[0].start):
+        hocr = hocr[:span.start] + markup + hocr[span.end:]
+    return Reread(hocr, _retext(text, [(s.text, t) for s, _, t in replaced]), len(replaced))
+
+
+def syllable_share(text: str, model: DiacriticModel) -> tuple[float, int]:
+    """The share of a line's words that are Vietnamese syllables, and how many words. A
+    lone consonant ("G" of "ĐÁM" misread) is no syllable, though the news text holds it."""
+    words = _LETTERS.findall(text)
+    known = sum(model.is_syllable(canonical(w)) and (len(w) > 1 or fold(w.lower()) in "aeiouy")
+                for w in words)
+    return known / max(len(words), 1), len(words)
+
+
+def _capitals(text: str) -> bool:
+    """A line in capitals: a heading, whatever its box's height (capitals have no
+    ascenders or descenders to make it tall)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _doubtful(text: str, model: DiacriticModel) -> bool:
+    share, words = syllable_share(text, model)
+    return words >= 2 and share < DOUBTFUL_SHARE
+
+
+def _fragment(span: HocrLineSpan, spans: list[HocrLineSpan], model: DiacriticModel) -> bool:
+    """A sliver Tesseract split off another line (the marks above a title's capitals),
+    the worse read of two overlapping lines: read again, it would read as the other."""
+    x0, y0, x1, y1 = span.box
+    mine = syllable_share(span.text, model)[0]
+    for other in spans:
+        if other is span:
+            continue
+        ox0, oy0, ox1, oy1 = other.box
+        across = min(x1, ox1) - max(x0, ox0)
+        down = min(y1, oy1) - max(y0, oy0)
+        if across > 0 and down > 0.3 * (y1 - y0) and syllable_share(other.text, model)[0] > mine:
+            return True
+    return False
+
+
+def _moved(word: WordBox, dx: int, dy: int) -> WordBox:
+    return WordBox(word.text, word.x0 + dx, word.y0 + dy, word.x1 + dx, word.y1 + dy)
+
+
+def _markup(words: list[WordBox], confidences: list[int], line: int) -> str:
+    confs = confidences if len(confidences) == len(words) else [0] * len(words)
+    return "".join(
+        f"\n      <span class='ocrx_word' id='reread_{line}_{i}' title='bbox {w.x0} {w.y0} {w.x1} {w.y1};"
+        f" x_wconf {c}'>{html.escape(w.text, quote=False)}</span>"
+        for i, (w, c) in enumerate(zip(words, confs, strict=True))
+    ) + "\n     "
+
+
+def _retext(text: str, changes: list[tuple[str, str]]) -> str:
+    """Tesseract's text with lines replaced: its lines are the hOCR's lines, words joined
+    by one space. A line not found as such (never seen) is left."""
+    lines = text.split("\n")
+    for old, new in changes:
+        at = next((i for i, line in enumerate(lines) if line.strip() == old), None)
+        if at is not None:
+            lines[at] = new
+    return "\n".join(lines)
