@@ -209,7 +209,9 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
         ln = p.line
         folded = fold(ln.text.lower()).strip()
         larger = _larger(ln, body, TITLE_SIZE)
-        if page.n == 1 and (ln.y1 < page.height * 0.3) and (
+        # the masthead opens page 1: a title naming the bulletin further down is a title
+        opening = all(q.kind in ("masthead", "header", "folio") for q in placed[:i])
+        if page.n == 1 and opening and (ln.y1 < page.height * 0.3) and (
             _masthead(folded) or (i > 0 and placed[i - 1].kind == "masthead"
                                          and _ISSUE_LINE.search(folded))
         ):
@@ -227,7 +229,8 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
             continue
         if in_toc and last_toc is not None:
             gap = ln.y0 - last_toc.y1
-            if 0 <= gap < 1.2 * max(last_toc.y1 - last_toc.y0, 1) and not larger:
+            height = max(last_toc.y1 - last_toc.y0, 1)  # entries may touch (born-digital boxes)
+            if -0.5 * height <= gap < 1.2 * height and not larger:
                 p.kind, last_toc = "toc", ln
                 continue
             in_toc = False
@@ -369,7 +372,9 @@ def segment(pages: list[PageLayout]) -> tuple[list[Segment], dict[int, list[Plac
                     current.body.append(p)
                 page_started = True
             i += 1
-    return articles, by_page
+    # a heading with no text under it (a page of one large sentence) is not an article:
+    # its lines stay in the page's own text
+    return [a for a in articles if a.body or a.jumped_to is not None], by_page
 
 
 def _pages(article: Segment) -> list[int]:
