@@ -188,6 +188,10 @@ class _Flow:
             self.band_top = top + height + 6
             self.col, self.y = 0, [self.band_top] * self.spec.columns
             return
+        # a heading is kept whole, with room for two lines of its text under it
+        head = [ln[2] * 1.35 for ln in item.lines if ln[3] in ("section", "title")]
+        if head and self.y[self.col] + sum(head) + item.gap_before + 4 * item.lines[-1][2] > self.bottom:
+            self._next_column()
         first = True
         for line in item.lines:
             size = line[2]

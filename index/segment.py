@@ -34,6 +34,7 @@ TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's bod
 # (mixed case) width per letter, a byline's 1.2-1.5x.
 CAPS_TITLE_WIDTH = 1.6
 TITLE_NEXT = 1.15  # a title's second line may read a little smaller
+HEADING_SIZE = 1.15  # a title in a block of its own may be set this little larger
 MAX_TITLE_LINES = 4
 CLOSERS = ("title", "section", "jump-out", "toc")  # what may follow an article's byline
 EDGE = 0.09  # share of the page height where running headers and page numbers stand
@@ -193,13 +194,30 @@ def _larger(ln: HocrLine, body: Body, factor: float) -> bool:
     return width >= factor if _caps(ln.text) else min(size, width) >= factor
 
 
+def _sliver(ln: HocrLine, every: list[Placed]) -> bool:
+    """A thin line lying across a line at least twice its height (a title's marks)."""
+    return any(min(ln.x1, q.line.x1) > max(ln.x0, q.line.x0) and min(ln.y1, q.line.y1) > max(ln.y0, q.line.y0)
+               and q.line.y1 - q.line.y0 >= 2 * (ln.y1 - ln.y0) for q in every if q.line is not ln)
+
+
+def _heading_block(placed: list[Placed], i: int, body: Body) -> bool:
+    """A title set only a little larger (from 1.15x) is told by standing in a block of its
+    own in the page's layout: a few lines, all of them that large, then the text's block."""
+    block = placed[i].line.block
+    lines = [p.line for p in placed if p.line.block == block and p.page == placed[i].page]
+    after = next((p for p in placed[i + 1:] if p.line.block != block), None)
+    return (len(lines) <= MAX_TITLE_LINES and after is not None and after.kind == "body"
+            and all(_larger(ln, body, HEADING_SIZE) for ln in lines))
+
+
 def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = None) -> None:
     """Class every line of one page in place (see the module's docstring). The page's body
     text is measured on the page, else on the whole issue (``issue_body``)."""
     body = body_of([p.line for p in every]) or issue_body or Body(1.0, 1.0, 1.0)
     for p in every:
         # specks, and slivers of marks Tesseract split off a title's line
-        if _noise(p.line, fold(p.line.text.lower()).strip()) or p.line.y1 - p.line.y0 < 0.5 * body.height:
+        if (_noise(p.line, fold(p.line.text.lower()).strip()) or p.line.y1 - p.line.y0 < 0.5 * body.height
+                or _sliver(p.line, every)):
             p.kind = "noise"
     placed = [p for p in every if p.kind != "noise"]
     top, bottom = page.height * EDGE, page.height * (1 - EDGE)
@@ -250,7 +268,7 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
         if _caps(ln.text) and len(ln.words) <= 5 and _right_set(p, placed):
             p.kind = "byline"  # a name set against the right edge, however wide its letters
             continue
-        if larger and len(ln.words) <= 20:
+        if (larger or _heading_block(placed, i, body)) and len(ln.words) <= 20:
             p.kind = "title"
             continue
         if (i and placed[i - 1].kind == "title" and _larger(ln, body, TITLE_NEXT)
