@@ -327,7 +327,8 @@ def _section_and_byline(placed: list[Placed]) -> None:
 
 def _right_set(p: Placed, placed: list[Placed]) -> bool:
     """Set against the right edge of its column, well clear of the left one."""
-    same = [q.line for q in placed if q.column == p.column and q.band == p.band]
+    same = [q.line for q in placed if q.column == p.column and q.band == p.band
+            and q.kind not in ("header", "folio", "masthead")]  # set across the page, not the column
     left, right = min(x.x0 for x in same), max(x.x1 for x in same)
     return p.line.x0 - left > 0.3 * max(right - left, 1) and right - p.line.x1 < 0.1 * max(right - left, 1)
 

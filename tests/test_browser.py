@@ -19,8 +19,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from archive import Archive
 from archive.hocr import word_boxes
+from bantin.composer import compose, save_born_digital
+from bantin.ingesting import index_hooks
 from bantin.samples import SampleIssue
+from index import IngestIndexer
+from pipeline import IngestOptions, ingest
 from tests.archives import build
+from tests.test_articles import SPEC
 
 CHROMIUM = "/usr/bin/chromium"
 # As root, without a sandbox, and with no attempt to reach the internet.
@@ -37,7 +42,21 @@ class Served:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, samples: dict[str, SampleIssue]) -> Iterator[Served]:
-    archive = build(tmp_path_factory.mktemp("browser"), samples)
+    yield from serve(build(tmp_path_factory.mktemp("browser"), samples))
+
+
+@pytest.fixture(scope="module")
+def bulletin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A composed two-column issue with its articles (the one tests/test_articles.py reads)."""
+    work = tmp_path_factory.mktemp("bulletin")
+    (work / "in").mkdir()
+    save_born_digital(compose(SPEC), work / "in" / "ban-tin-so-05-2020.pdf")
+    assert ingest([work / "in"], work / "archive", IngestOptions(jobs=2),
+                  index_hooks(IngestIndexer(work / "archive"))).ok
+    yield from serve(work / "archive")
+
+
+def serve(archive: Path) -> Iterator[Served]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -152,6 +171,50 @@ def test_works_with_javascript_off(browser: Browser, server: Served) -> None:
     assert "zoom-2" in (page.locator("#sheet").get_attribute("class") or "")
     assert all(url.startswith(server.url) for url in requests)  # nothing from outside the server
     context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_cadre_reads_an_article_from_the_contents_and_from_search(
+    browser: Browser, bulletin: Served, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(bulletin.url + "/")
+    contents = page.locator("a[href*='/articles/']")
+    assert "Kết nạp đoàn viên ưu tú vào Đảng" in contents.all_inner_texts()  # the latest issue's contents
+    page.goto(bulletin.url + (page.locator("a[href^='/issues/']").first.get_attribute("href") or "/"))
+    assert page.locator("text=Mục lục").count() >= 1
+    shoot(page, f"contents-{width}")
+    page.locator("a", has_text="Chuyển đổi số trong công tác lưu trữ hồ sơ").first.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Chuyển đổi số trong công tác lưu trữ hồ sơ"
+    assert "Theo Báo Quảng Trị" in page.locator(".byline").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # reflowed: no sideways scroll
+    page.locator("details.regions summary").click()
+    crops = page.locator("details.regions img")
+    crops.first.scroll_into_view_if_needed()
+    page.wait_for_function("[...document.querySelectorAll('details.regions img')].every(i => i.complete)")
+    assert all(page.evaluate(f"document.querySelectorAll('details.regions img')[{k}].naturalWidth") > 100
+               for k in range(crops.count()))
+    shoot(page, f"article-{width}")
+
+    search_from_home(page, bulletin, "luu tru ho so")
+    first = page.locator("a.title").first
+    assert "Chuyển đổi số trong công tác lưu trữ hồ sơ" in first.inner_text()
+    first.click()
+    page.wait_for_load_state()
+    assert "/articles/" in page.url and page.locator("mark").count() >= 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shoot(page, f"article-search-{width}")
+    page.close()
+
+
+def test_the_feed_lists_the_issue_and_its_articles(browser: Browser, bulletin: Served) -> None:
+    page = browser.new_page()
+    response = page.goto(bulletin.url + "/feed.atom")
+    assert response is not None and response.headers["content-type"].startswith("application/atom+xml")
+    feed = response.text()
+    assert feed.count("<entry>") == 1 and "QUỸ KHUYẾN HỌC CỦA DÒNG HỌ NGUYỄN" in feed
+    page.close()
 
 
 def shoot(page: Page, name: str) -> None:
