@@ -558,13 +558,18 @@ def _since(value: str | None) -> date | None:
 @main.command("reindex")
 @archive_option
 @engine_option
-def reindex_command(archive_root: Path, engine: str | None) -> None:
+@click.option("--resegment", is_flag=True,
+              help="Divide every issue into articles again from its stored hOCR (otherwise only "
+                   "issues segmented by an older segmenter are).")
+def reindex_command(archive_root: Path, engine: str | None, resegment: bool) -> None:
     """Rebuild the search index from the archive files alone."""
     started = time.perf_counter()
     with handled():
-        pages = reindex(archive_root, engine, notify=_notify)
+        docs = reindex(archive_root, engine, notify=_notify, resegment=resegment)
+        pages = sum(len(record.pages) for record in Archive.open(archive_root).issues())
     seconds = time.perf_counter() - started
-    click.echo(f"indexed {pages} pages in {seconds:.1f} s")
+    click.echo(f"indexed {pages} pages as {docs} documents (articles, and text outside them) "
+               f"in {seconds:.1f} s")
 
 
 @main.command("serve")

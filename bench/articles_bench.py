@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from bantin.ingesting import index_hooks
 from bench.corpus import ATTRIBUTION, sentences
 from bench.scratch import in_scratch
 from index import Article, IngestIndexer, SearchIndex, load_articles, search
+from index.articles import stored_segmentation
 from pipeline import IngestOptions, ingest
 from vntext import fold
 
@@ -132,6 +134,7 @@ class Tally:
     rr: float = 0.0
     topic_hits: int = 0
     topic_right: int = 0
+    segment_share: float = 0.0  # segmentation time over ingest time
 
     def line(self) -> str:
         p = self.words_right / max(self.words_found, 1)
@@ -141,7 +144,8 @@ class Tally:
                 f"  body F1 {2 * p * r / max(p + r, 1e-9):.3f}"
                 f"  continued {self.continued_right}/{self.continued}"
                 f"  title MRR {self.rr / max(self.truth, 1):.3f}"
-                f"  topic top-5 {self.topic_right / max(self.topic_hits, 1):.3f}")
+                f"  topic top-5 {self.topic_right / max(self.topic_hits, 1):.3f}"
+                f"  segmenting {100 * self.segment_share:.1f}% of ingest")
 
 
 def run_layout(work: Path, layout: Layout) -> dict[str, Tally]:
@@ -161,9 +165,17 @@ def run_layout(work: Path, layout: Layout) -> dict[str, Tally]:
     tallies = {}
     for kind in ("scanned", "born-digital"):
         root = work / f"archive-{kind}"
+        started = time.perf_counter()
         report = ingest([work / kind], root, IngestOptions(jobs=2), index_hooks(IngestIndexer(root)))
+        ingest_s = time.perf_counter() - started
         assert report.ok, [o.message for o in report.outcomes if o.message]
-        tallies[kind] = score_archive(Archive.open(root), truth)
+        archive = Archive.open(root)
+        started = time.perf_counter()
+        for record in archive.issues():  # what the ingest spent on it, done again
+            stored_segmentation(archive, record)
+        segment_s = time.perf_counter() - started
+        tallies[kind] = score_archive(archive, truth)
+        tallies[kind].segment_share = segment_s / ingest_s
     return tallies
 
 

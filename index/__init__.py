@@ -35,10 +35,11 @@ def search(target: Path | SearchIndex, query: str, **options: Any) -> SearchResu
 
 def reindex(
     archive_root: Path, engine: str | None = None, progress: ProgressFn | None = None,
-    notify: Notify | None = None,
+    notify: Notify | None = None, resegment: bool = False,
 ) -> int:
-    """Rebuild the index from the archive files; returns pages indexed."""
-    return open_index(archive_root, engine, notify).rebuild(progress)
+    """Rebuild the index from the archive files; returns documents indexed (articles, and
+    pages for text outside them). ``resegment``: divide every issue into articles again."""
+    return open_index(archive_root, engine, notify).rebuild(progress, resegment)
 
 
 class IngestIndexer:

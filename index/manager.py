@@ -196,18 +196,19 @@ class SearchIndex:
             self.engine.delete_issue(issue_id)
             self.engine.commit()
 
-    def rebuild(self, progress: ProgressFn | None = None) -> int:
-        """Rebuild from the archive files alone, every issue segmented again from its
-        stored hOCR; returns the number of documents indexed."""
+    def rebuild(self, progress: ProgressFn | None = None, resegment: bool = False) -> int:
+        """Rebuild from the archive files alone; returns the number of documents indexed.
+        Issues are segmented again from their stored hOCR where their ``articles.json`` is
+        missing or from another segmenter version, or all of them with ``resegment``."""
         with index_lock(self.archive):
-            return self._rebuild(progress)
+            return self._rebuild(progress, resegment)
 
-    def _rebuild(self, progress: ProgressFn | None = None) -> int:
+    def _rebuild(self, progress: ProgressFn | None = None, resegment: bool = False) -> int:
         self.engine.clear()
         ids = self.archive.issue_ids()
         pages = 0
         for done, issue_id in enumerate(ids, start=1):
-            pages += self.engine.add(self.docs(self.archive.load_issue(issue_id), fresh=True))
+            pages += self.engine.add(self.docs(self.archive.load_issue(issue_id), fresh=resegment))
             if progress:
                 progress(done, len(ids))
         self.engine.commit()

@@ -27,7 +27,7 @@ from difflib import SequenceMatcher
 from archive.hocr import HocrLine
 from vntext import clean_text, fold
 
-SEGMENTER_VERSION = 2
+SEGMENTER_VERSION = 3
 TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's body text
 # Tesseract's line height for a line in capitals is unreliable (a byline at body size can
 # read 1.4x, a title 1.27x); their letters' width is not: a title's run 1.8-2.2x the body's
@@ -50,6 +50,8 @@ _JUMP_OUT = re.compile(r"(xem )?tiep (o |sang )?trang (\d+)|xem trang (\d+)")
 _JUMP_IN = re.compile(r"tiep theo (o |tu )?trang (\d+)|tiep theo ky truoc|tiep theo so truoc")
 _CAPTION = re.compile(r"^\(?\s*anh\s*(:|minh hoa|tu lieu)|\(anh:")
 _BYLINE = re.compile(r"^[-–(\s]*(theo\s+\S|nguon\s*:|pv\b|p\.v\b|ttxvn\b|ctv\b|bbt\b)")
+_NUMBER = re.compile(r"[\d.,/%:\-–]*\d[\d.,/%:\-–]*$")  # "3.000", "12/2020", "-2-"
+_TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
 _SENTENCE_END = re.compile(r"[.!?:…\"”)]$")
 
 
@@ -63,6 +65,12 @@ class Placed:
     column: int = 0  # 0 spanning, 1.. the column within its band
     band: int = 0
     target: int | None = None  # the page a continuation note points to
+    caps: bool = field(init=False)  # set in capitals
+    width: float = field(init=False)  # width per letter
+
+    def __post_init__(self) -> None:
+        self.caps = _caps(self.line.text)
+        self.width = _char_width(self.line)
 
 
 @dataclass
@@ -135,7 +143,7 @@ def reading_order(page: PageLayout) -> list[Placed]:
 def _words(text: str) -> list[str]:
     """The words of a line that hold two letters or more: specks read as "`", "R" or "F4"
     beside a label do not make it lower case."""
-    return [w for w in text.split() if sum(c.isalpha() for c in w) >= 2]
+    return [w for w in text.split() if _TWO_LETTERS.search(w)]
 
 
 def _caps(text: str) -> bool:
@@ -149,14 +157,14 @@ def _masthead(folded: str) -> bool:
         SequenceMatcher(None, folded, name).ratio() >= 0.8 for name in MASTHEAD_NAMES)
 
 
-def _noise(ln: HocrLine, folded: str) -> bool:
+def _noise(ln: HocrLine) -> bool:
     """A line read from a rule, a photo's edge or specks: no word and no number in it."""
-    return not _words(ln.text) and not _FOLIO.match(folded)
+    return not _words(ln.text) and not any(_NUMBER.match(w) for w in ln.text.split())
 
 
 def _char_width(ln: HocrLine) -> float:
     """Width per letter of the line's real words (specks and the gaps to them left out)."""
-    words = [w for w in ln.words if sum(c.isalpha() for c in w.text) >= 2] or list(ln.words)
+    words = [w for w in ln.words if _TWO_LETTERS.search(w.text)] or list(ln.words)
     return sum(w.x1 - w.x0 for w in words) / max(sum(len(w.text) for w in words), 1)
 
 
@@ -179,54 +187,59 @@ def body_of(lines: list[HocrLine]) -> Body | None:
                 statistics.median(ln.y1 - ln.y0 for ln in long))
 
 
-def _measures(ln: HocrLine, body: Body) -> tuple[float, float]:
+def _measures(p: Placed, body: Body) -> tuple[float, float]:
     """The line's size against the body's, by line height and by letter width (capitals are
     wider than the body's mixed case: that much is taken off)."""
-    width = _char_width(ln) / body.width
-    return ln.size / body.size, width * TITLE_SIZE / CAPS_TITLE_WIDTH if _caps(ln.text) else width
+    width = p.width / body.width
+    return p.line.size / body.size, width * TITLE_SIZE / CAPS_TITLE_WIDTH if p.caps else width
 
 
-def _larger(ln: HocrLine, body: Body, factor: float) -> bool:
+def _larger(p: Placed, body: Body, factor: float) -> bool:
     """Set at least ``factor`` times the body size. Both measures must say so (Tesseract now
     and then gives a body line a title's height), except for capitals, whose height is not
     to be trusted."""
-    size, width = _measures(ln, body)
-    return width >= factor if _caps(ln.text) else min(size, width) >= factor
+    size, width = _measures(p, body)
+    return width >= factor if p.caps else min(size, width) >= factor
 
 
-def _sliver(ln: HocrLine, every: list[Placed]) -> bool:
+def _sliver(ln: HocrLine, every: list[Placed], tallest: int) -> bool:
     """A thin line lying across a line at least twice its height (a title's marks)."""
-    return any(min(ln.x1, q.line.x1) > max(ln.x0, q.line.x0) and min(ln.y1, q.line.y1) > max(ln.y0, q.line.y0)
-               and q.line.y1 - q.line.y0 >= 2 * (ln.y1 - ln.y0) for q in every if q.line is not ln)
+    height = ln.y1 - ln.y0
+    return 2 * height <= tallest and any(
+        min(ln.x1, q.line.x1) > max(ln.x0, q.line.x0) and min(ln.y1, q.line.y1) > max(ln.y0, q.line.y0)
+        and q.line.y1 - q.line.y0 >= 2 * height for q in every if q.line is not ln)
 
 
-def _heading_block(placed: list[Placed], i: int, body: Body) -> bool:
+def _heading_blocks(placed: list[Placed], body: Body) -> set[int]:
     """A title set only a little larger (from 1.15x) is told by standing in a block of its
-    own in the page's layout: a few lines, all of them that large, then the text's block."""
-    block = placed[i].line.block
-    lines = [p.line for p in placed if p.line.block == block and p.page == placed[i].page]
-    after = next((p for p in placed[i + 1:] if p.line.block != block), None)
-    return (len(lines) <= MAX_TITLE_LINES and after is not None and after.kind == "body"
-            and all(_larger(ln, body, HEADING_SIZE) for ln in lines))
+    own in the page's layout: a few lines, all of them that large, and text after them."""
+    blocks: dict[int, list[Placed]] = {}
+    for p in placed:
+        blocks.setdefault(p.line.block, []).append(p)
+    last = placed[-1].line.block if placed else None
+    return {block for block, lines in blocks.items() if block != last and len(lines) <= MAX_TITLE_LINES
+            and all(_larger(p, body, HEADING_SIZE) for p in lines)}
 
 
 def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = None) -> None:
     """Class every line of one page in place (see the module's docstring). The page's body
     text is measured on the page, else on the whole issue (``issue_body``)."""
     body = body_of([p.line for p in every]) or issue_body or Body(1.0, 1.0, 1.0)
+    tallest = max((p.line.y1 - p.line.y0 for p in every), default=0)
     for p in every:
         # specks, and slivers of marks Tesseract split off a title's line
-        if (_noise(p.line, fold(p.line.text.lower()).strip()) or p.line.y1 - p.line.y0 < 0.5 * body.height
-                or _sliver(p.line, every)):
+        if (_noise(p.line) or p.line.y1 - p.line.y0 < 0.5 * body.height
+                or _sliver(p.line, every, tallest)):
             p.kind = "noise"
     placed = [p for p in every if p.kind != "noise"]
+    headings = _heading_blocks(placed, body)
     top, bottom = page.height * EDGE, page.height * (1 - EDGE)
     in_toc = False
     last_toc: HocrLine | None = None
     for i, p in enumerate(placed):
         ln = p.line
         folded = fold(ln.text.lower()).strip()
-        larger = _larger(ln, body, TITLE_SIZE)
+        larger = _larger(p, body, TITLE_SIZE)
         # the masthead opens page 1: a title naming the bulletin further down is a title
         opening = all(q.kind in ("masthead", "header", "folio") for q in placed[:i])
         if page.n == 1 and opening and (ln.y1 < page.height * 0.3) and (
@@ -265,13 +278,13 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
         if i and placed[i - 1].kind == "caption" and _centred(ln, placed, i) and not larger:
             p.kind = "caption"
             continue
-        if _caps(ln.text) and len(ln.words) <= 5 and _right_set(p, placed):
+        if p.caps and len(ln.words) <= 5 and _right_set(p, placed):
             p.kind = "byline"  # a name set against the right edge, however wide its letters
             continue
-        if (larger or _heading_block(placed, i, body)) and len(ln.words) <= 20:
+        if (larger or ln.block in headings) and len(ln.words) <= 20:
             p.kind = "title"
             continue
-        if (i and placed[i - 1].kind == "title" and _larger(ln, body, TITLE_NEXT)
+        if (i and placed[i - 1].kind == "title" and _larger(p, body, TITLE_NEXT)
                 and ln.y0 - placed[i - 1].line.y1 < placed[i - 1].line.y1 - placed[i - 1].line.y0):
             p.kind = "title"
             continue
@@ -289,8 +302,8 @@ def _section_before_title(placed: list[Placed], body: Body) -> None:
     for i, p in enumerate(placed[:-1]):
         after = placed[i + 1]
         if (p.kind == "title" and after.kind == "title" and (i == 0 or placed[i - 1].kind != "title")
-                and _caps(p.line.text) and len(_words(p.line.text)) <= 6
-                and min(_measures(p.line, body)) < 0.8 * min(_measures(after.line, body))):
+                and p.caps and len(_words(p.line.text)) <= 6
+                and min(_measures(p, body)) < 0.8 * min(_measures(after, body))):
             p.kind = "section"
 
 
@@ -310,7 +323,7 @@ def _section_and_byline(placed: list[Placed]) -> None:
     stand just above the next article's section."""
     for sections in (True, False):
         for i, p in enumerate(placed):
-            if p.kind != "body" or not _caps(p.line.text) or len(p.line.words) > 7:
+            if p.kind != "body" or not p.caps or len(p.line.words) > 7:
                 continue
             after = next((q for q in placed[i + 1:] if q.kind not in ("folio", "header", "caption")), None)
             before = placed[i - 1] if i else None
