@@ -27,7 +27,7 @@ from difflib import SequenceMatcher
 from archive.hocr import HocrLine
 from vntext import clean_text, fold
 
-SEGMENTER_VERSION = 3
+SEGMENTER_VERSION = 4
 TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's body text
 # Tesseract's line height for a line in capitals is unreliable (a byline at body size can
 # read 1.4x, a title 1.27x); their letters' width is not: a title's run 1.8-2.2x the body's
@@ -52,6 +52,7 @@ _CAPTION = re.compile(r"^\(?\s*anh\s*(:|minh hoa|tu lieu)|\(anh:")
 _BYLINE = re.compile(r"^[-–(\s]*(theo\s+\S|nguon\s*:|pv\b|p\.v\b|ttxvn\b|ctv\b|bbt\b)")
 _NUMBER = re.compile(r"[\d.,/%:\-–]*\d[\d.,/%:\-–]*$")  # "3.000", "12/2020", "-2-"
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
+_SENTENCE_BREAK = re.compile(r"[.!?…]\s")
 _SENTENCE_END = re.compile(r"[.!?:…\"”)]$")
 
 
@@ -292,8 +293,23 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
             p.kind = "byline"
             continue
         p.kind = "body"
+    _prose_is_not_a_title(placed)
     _section_before_title(placed, body)
     _section_and_byline(placed)
+
+
+def _prose_is_not_a_title(placed: list[Placed]) -> None:
+    """Lines set large that make two sentences or more are a lead or a quote set large,
+    not a title (titles do not end sentences inside them)."""
+    i = 0
+    while i < len(placed):
+        j = i
+        while j < len(placed) and placed[j].kind == "title":
+            j += 1
+        if j > i and len(_SENTENCE_BREAK.findall(" ".join(p.line.text for p in placed[i:j]) + " ")) >= 2:
+            for p in placed[i:j]:
+                p.kind = "body"
+        i = max(j, i + 1)
 
 
 def _section_before_title(placed: list[Placed], body: Body) -> None:
