@@ -42,6 +42,8 @@ def word_boxes(hocr: str) -> list[WordBox]:
 
 def word_text(content: str) -> str:
     """The text of an ``ocrx_word`` span's content: inner tags dropped, entities decoded."""
+    if "<" not in content and "&" not in content:  # most words: nothing to drop or decode
+        return content.strip()
     return html.unescape(_TAG.sub("", content)).strip()
 
 

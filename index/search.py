@@ -13,8 +13,9 @@ from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, fuzzy_alt
 from index.query import ParsedQuery, QueryError, parse
 from index.ranking import Features, RankQuery, features
 from index.relax import Relaxed, can_relax, relaxed_query, score, weights
+from index.runs import RunWeights, positions, query_words, runs
 from index.schema import bound_key
-from index.snippets import Snippet, make_snippet
+from index.snippets import Marks, Snippet, make_snippet, query_marks
 from index.suggest import suggest
 from vntext import fold, has_diacritics
 
@@ -22,6 +23,8 @@ SORTS = ("relevance", "date")
 SUGGEST_CONTEXT = 10  # best pages whose wording the suggestion follows
 MAX_LIMIT = 1000
 MIN_POOL = 50  # candidates re-ranked for a relevance search
+RELAX_ALWAYS = 3  # query syllables from which relaxed hits are looked for even beside complete ones
+RELAXED_SHARE = 0.5  # of the query's weight a relaxed hit must hold
 
 
 @dataclass(frozen=True)
@@ -55,17 +58,21 @@ class ArticleRef:
 @dataclass(frozen=True)
 class SearchResults:
     query: str
-    total: int
+    total: int  # articles and pages holding every word of the query
     hits: list[Hit] = field(default_factory=list)
     fuzzy: bool = False  # some hits are edit-distance-1 (near) matches
     relaxed: bool = False  # some hits lack words of the query (no page held them all)
     suggestion: str | None = None  # the query as the archive writes it ("Có phải bạn muốn tìm")
-    forms: frozenset[str] = frozenset()  # folded forms that matched (typed and near): to outline
+    marks: Marks = ()  # the query's words as marked in text and outlined on pages
+    near_total: int = 0  # found through near (edit-distance-1) forms of the words
+    relaxed_total: int = 0  # holding most of the query's weight and one whole word
 
     def to_dict(self) -> dict[str, object]:
         return {
             "query": self.query,
             "total": self.total,
+            "near_total": self.near_total,
+            "relaxed_total": self.relaxed_total,
             "near": self.fuzzy,
             "relaxed": self.relaxed,
             "suggestion": self.suggestion,
@@ -172,32 +179,68 @@ def search(
     )
     scored = _rank(rank_query, candidates, strict_keys, by_date)
     near_total = sum(1 for _, c in scored if _key(c) not in strict_keys)
-    everything = tuple(r.label for r in parsed.required)
-    typed = [frozenset((fold(s),)) for s in parsed.all_syllables]
-    hits = []
-    for found, candidate in scored[offset:wanted]:
-        exact = _key(candidate) in strict_keys
-        snippet = make_snippet(candidate.doc.text, typed if exact else list(accepted.values()))
-        hits.append(_hit(candidate, found.score, snippet, near=not exact, matched=everything))
+    folded_run = tuple(fold(s) for s in parsed.plain_run)
+    run_weights = RunWeights(index.engine, folded_run)
+    words = query_words(index.engine, folded_run)
     relaxed: list[Relaxed] = []
-    if len(scored) < wanted and can_relax(parsed):
-        relaxed = _relax(index, parsed, strict_query, pool, by_date, {_key(c) for _, c in scored})
-        for r in relaxed[max(0, offset - len(scored)) : wanted - len(scored)]:
-            held = [parsed.required[i] for i in r.matched]
-            forms = [frozenset((fold(s),)) for q in held for o in q.options for p in o for s in p.syllables]
-            snippet = make_snippet(r.candidate.doc.text, forms)
-            hits.append(_hit(r.candidate, round(r.coverage, 4), snippet, relaxed=True,
+    # the phrase a cadre remembers may stand on a page that lacks the words typed around it
+    if can_relax(parsed) and (len(scored) < wanted or len(folded_run) >= RELAX_ALWAYS):
+        relaxed = [r for r in _relax(index, parsed, strict_query, pool, by_date, {_key(c) for _, c in scored})
+                   if _worth_showing(r, words, folded_run)]
+    order = _merge(scored, relaxed, run_weights, tuple(accepted[s] for s in parsed.plain_run), by_date)
+    everything = tuple(r.label for r in parsed.required)
+    typed = query_marks(parsed, {}, words)
+    near_marks = query_marks(parsed, accepted, words)
+    hits = []
+    for entry in order[offset:wanted]:
+        if isinstance(entry, Relaxed):
+            held = [parsed.required[i] for i in entry.matched]
+            snippet = make_snippet(entry.candidate.doc.text, typed)
+            hits.append(_hit(entry.candidate, round(entry.coverage, 4), snippet, relaxed=True,
                              matched=tuple(q.label for q in held),
                              missing=tuple(q.label for i, q in enumerate(parsed.required)
-                                           if i not in r.matched)))
+                                           if i not in entry.matched)))
+        else:
+            found, candidate = entry
+            exact = _key(candidate) in strict_keys
+            snippet = make_snippet(candidate.doc.text, typed if exact else near_marks)
+            hits.append(_hit(candidate, found.score, snippet, near=not exact, matched=everything))
     near = any(h.near for h in hits)
-    outline = frozenset().union(*accepted.values()) if near else frozenset().union(*typed)
     return SearchResults(
-        parsed.text, total + near_total + len(relaxed), hits, fuzzy=near,
-        relaxed=any(h.relaxed for h in hits), forms=outline,
+        parsed.text, total, hits, fuzzy=near, near_total=near_total, relaxed_total=len(relaxed),
+        relaxed=any(h.relaxed for h in hits), marks=near_marks if near else typed,
         suggestion=suggest(index.engine, parsed, [c.doc.exact for _, c in scored[:SUGGEST_CONTEXT]]
                            + [r.candidate.doc.exact for r in relaxed[:SUGGEST_CONTEXT]]),
     )
+
+
+def _worth_showing(found: Relaxed, words: list[tuple[int, int]], folded_run: tuple[str, ...]) -> bool:
+    """A relaxed hit holds one whole query word at least (a page holding "học" alone is no
+    near match for "khuyến học"), and either a run of the query's syllables standing
+    together (the phrase remembered among words of one's own) or most of its weight."""
+    if not folded_run:
+        return found.coverage >= RELAXED_SHARE
+    text = f" {found.candidate.doc.fold} "
+    if not any(f" {' '.join(folded_run[i : i + n])} " in text for i, n in words):
+        return False
+    together = any(f" {a} {b} " in text for a, b in zip(folded_run, folded_run[1:], strict=False))
+    return together or found.coverage >= RELAXED_SHARE
+
+
+def _merge(scored: list[tuple[Features, Candidate]], relaxed: list[Relaxed], weights: RunWeights,
+           accepted: tuple[frozenset[str], ...], by_date: bool) -> list[tuple[Features, Candidate] | Relaxed]:
+    """Every hit in one order: by the rarest run of the query's syllables it holds together,
+    then those holding every word before those holding most, each in its own order."""
+    if by_date or not relaxed:
+        return [*scored, *relaxed]
+
+    def best(candidate: Candidate) -> float:
+        return weights.best(runs(positions(f" {candidate.doc.fold} ", accepted)))
+
+    keyed: list[tuple[tuple[float, int, int], tuple[Features, Candidate] | Relaxed]] = [
+        ((-best(c), 0, k), (f, c)) for k, (f, c) in enumerate(scored)]
+    keyed += [((-best(r.candidate), 1, k), r) for k, r in enumerate(relaxed)]
+    return [entry for _, entry in sorted(keyed, key=lambda e: e[0])]
 
 
 def _key(candidate: Candidate) -> tuple[str, int, int]:

@@ -1,15 +1,18 @@
 """Snippets: about 300 characters of the page's display text around the best match,
-every matched word marked by [start, end) offsets into the snippet."""
+every query word standing there marked by [start, end) offsets into the snippet."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from index.query import ParsedQuery
 from vntext import SYLLABLE, fold, fold_syllable
 
 SNIPPET_CHARS = 300
 LEAD_CHARS = 60  # context kept before the first match
+# A query's marks: each a word (or phrase) as the folded forms accepted at each syllable.
+Marks = tuple[tuple[frozenset[str], ...], ...]
 
 
 @dataclass(frozen=True)
@@ -19,13 +22,27 @@ class Snippet:
     start: int = 0  # where in the text the snippet begins
 
 
-def make_snippet(text: str, alternatives: list[frozenset[str]], width: int = SNIPPET_CHARS) -> Snippet:
-    """``alternatives``: folded forms accepted for each query syllable."""
-    terms: dict[str, set[int]] = {}
-    for i, accepted in enumerate(alternatives):
-        for form in accepted:
-            terms.setdefault(form, set()).add(i)
-    matches = [(start, end, frozenset(terms[form])) for start, end, form in _find(text, frozenset(terms))]
+def query_marks(parsed: ParsedQuery, accepted: dict[str, frozenset[str]],
+                words: list[tuple[int, int]]) -> Marks:
+    """What is marked for a query: each of its words (``words`` over its plain run, a
+    compound whole), and the phrases of OR alternatives and of abbreviations' full forms.
+    ``accepted``: folded forms accepted for a syllable (near matches), else its own."""
+    run = parsed.plain_run
+
+    def forms(syllable: str) -> frozenset[str]:
+        return accepted.get(syllable, frozenset((fold(syllable),)))
+
+    marks = [tuple(forms(s) for s in run[i : i + n]) for i, n in words]
+    for requirement in parsed.required:
+        if len(requirement.options) > 1:
+            options = requirement.options[1:] if requirement.expanded else requirement.options
+            marks += [tuple(forms(s) for s in p.syllables) for option in options for p in option]
+    return tuple(dict.fromkeys(marks))
+
+
+def make_snippet(text: str, marks: Marks, width: int = SNIPPET_CHARS) -> Snippet:
+    """About ``width`` characters around the best match, with the marked words."""
+    matches = _marked(text, marks)
     start = _best_start(matches, width)
     start = max(0, start - LEAD_CHARS) if matches else 0
     if start > 0:
@@ -58,10 +75,26 @@ def _best_start(matches: list[tuple[int, int, frozenset[int]]], width: int) -> i
     return best_start
 
 
-def highlight_spans(text: str, forms: frozenset[str]) -> list[tuple[int, int]]:
-    """[start, end) of every syllable of a display text whose folded form is in ``forms``
-    (a page's whole text, marked beside its image)."""
-    return [(start, end) for start, end, _ in _find(text, forms)]
+def highlight_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
+    """[start, end) of every syllable of a display text that belongs to a whole query word
+    standing there (a page's whole text, marked beside its image)."""
+    return [(start, end) for start, end, _ in _marked(text, marks)]
+
+
+def _marked(text: str, marks: Marks) -> list[tuple[int, int, frozenset[int]]]:
+    """The syllables of ``text`` inside a mark that stands whole: each of the mark's
+    syllables in order, nothing but spaces between them. A lone syllable of a compound
+    ("bộ" of "chi bộ", "chỉ" of "chỉ đạo") is not marked."""
+    found = _find(text, frozenset(f for mark in marks for position in mark for f in position))
+    keep: dict[int, set[int]] = {}
+    for k in range(len(found)):
+        for w, mark in enumerate(marks):
+            n = len(mark)
+            if k + n <= len(found) and all(found[k + i][2] in mark[i] for i in range(n)) and all(
+                    not text[found[k + i][1] : found[k + i + 1][0]].strip() for i in range(n - 1)):
+                for i in range(n):
+                    keep.setdefault(k + i, set()).add(w)
+    return [(found[k][0], found[k][1], frozenset(keep[k])) for k in sorted(keep)]
 
 
 def _find(text: str, forms: frozenset[str]) -> list[tuple[int, int, str]]:

@@ -192,7 +192,7 @@ def test_cadre_reads_an_article_from_the_contents_and_from_search(
     page.locator("details.regions summary").click()
     crops = page.locator("details.regions img")
     crops.first.scroll_into_view_if_needed()
-    page.wait_for_function("[...document.querySelectorAll('details.regions img')].every(i => i.complete)")
+    page.wait_for_load_state("networkidle")  # the crops load lazily once shown
     assert all(page.evaluate(f"document.querySelectorAll('details.regions img')[{k}].naturalWidth") > 100
                for k in range(crops.count()))
     shoot(page, f"article-{width}")

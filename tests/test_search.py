@@ -214,7 +214,8 @@ def test_cli_search_json_and_errors(archive: Path) -> None:
     run = subprocess.run([bantin, "search", "sinh hoat chi bo", "--json", "--limit", "2"],
                          capture_output=True, text=True, env=env, check=True)
     data = json.loads(run.stdout)
-    assert set(data) == {"query", "total", "near", "relaxed", "suggestion", "hits"} and data["total"] >= 2
+    assert set(data) == {"query", "total", "near_total", "relaxed_total", "near", "relaxed", "suggestion",
+                         "hits"} and data["total"] >= 2
     assert set(data["hits"][0]) == {"issue", "number", "date", "page", "article", "score", "near", "relaxed",
                                     "matched", "snippet", "highlights"}
     assert data["hits"][0]["number"] == 1 and data["hits"][0]["date"] == "2018-01"

@@ -29,7 +29,7 @@ from bantin.web.reader import ArchiveReader, ServedFile
 from index import QueryError, SearchResults, load_articles, search
 from index.search import SORTS
 from index.searchlog import SearchEntry, SearchLog, SearchReport, open_search_log, report
-from index.snippets import highlight_spans
+from index.snippets import Marks, highlight_spans
 
 HERE = Path(__file__).parent
 PER_PAGE = 10
@@ -123,18 +123,18 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
         info = reader.page(record, n)
         text = reader.archive.page_text(record.id, n)
         hit_pages: list[int] = []
-        forms: frozenset[str] = frozenset()
+        marks: Marks = ()
         if q.strip():
             try:
                 results = search(reader.index(), q, limit=1000, issue=record.id, sort="relevance")
-                hit_pages, forms = sorted(h.page for h in results.hits), results.forms
+                hit_pages, marks = sorted(h.page for h in results.hits), results.marks
             except QueryError:
                 pass
-        boxes = _boxes(reader, record, n, forms) if forms else []
+        boxes = _boxes(reader, record, n, marks) if marks else []
         link = str(request.url_for("page_view", issue_id=record.id, n=n))
         return page(
             request, "page.html", record=record, info=info, q=q, boxes=boxes,
-            text=marked(text, highlight_spans(text, forms)), zoom=zoom if zoom in ZOOMS else 1,
+            text=marked(text, highlight_spans(text, marks)), zoom=zoom if zoom in ZOOMS else 1,
             citation=citation(record, n), link=link,
             previous_hit=max((h for h in hit_pages if h < n), default=None),
             next_hit=min((h for h in hit_pages if h > n), default=None),
@@ -193,9 +193,9 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
     def api_words(issue_id: str, n: int, q: str) -> dict[str, Any]:
         record = reader.issue(issue_id)
         info = reader.page(record, n)
-        forms = search(reader.index(), q, limit=1000, issue=record.id).forms
+        marks = search(reader.index(), q, limit=1000, issue=record.id).marks
         return {"width": info.width, "height": info.height,
-                "words": [box.__dict__ for box in _boxes(reader, record, n, forms)]}
+                "words": [box.__dict__ for box in _boxes(reader, record, n, marks)]}
 
     @app.get("/api/report/searches", summary="Searches per week, frequent and unmet queries "
              "(the JSON of `bantin report searches --json`)")
@@ -270,10 +270,18 @@ def _search(
                   date_from=date_from or None, date_to=date_to or None, sort=sort)
 
 
-def _boxes(reader: ArchiveReader, record: IssueRecord, n: int, forms: frozenset[str]) -> list[Any]:
-    """The page's words whose syllables match the query's folded forms."""
+def _boxes(reader: ArchiveReader, record: IssueRecord, n: int, marks: Marks) -> list[Any]:
+    """The page's words that belong to a query word standing whole (marked as in the text:
+    the boxes are read in order as one text)."""
     hocr = reader.archive.page_file(record.id, n, ".hocr").read_text(encoding="utf-8")
-    return [box for box in word_boxes(hocr) if highlight_spans(box.text, forms)]
+    boxes = word_boxes(hocr)
+    starts, at = [], 0
+    for box in boxes:
+        starts.append(at)
+        at += len(box.text) + 1
+    spans = highlight_spans(" ".join(box.text for box in boxes), marks)
+    return [box for box, start in zip(boxes, starts, strict=True)
+            if any(s < start + len(box.text) and e > start for s, e in spans)]
 
 
 def _file(request: Request, served: ServedFile, download_name: str | None = None) -> Response:

@@ -15,7 +15,7 @@ from archive import IssueNotFound
 from bantin.present import BULLETIN, article_citation, date_label, number_label
 from bantin.web.reader import ArchiveReader
 from index import QueryError, search
-from index.snippets import highlight_spans
+from index.snippets import Marks, highlight_spans
 
 FEED_ISSUES = 20
 CACHE = "public, max-age=86400"
@@ -32,14 +32,14 @@ def add_routes(app: FastAPI, reader: ArchiveReader, page: PageFn, marked: MarkFn
         article = found.article(n)
         if article is None:
             raise IssueNotFound(f"issue {record.id} has no article {n}")
-        forms: frozenset[str] = frozenset()
+        marks: Marks = ()
         if q.strip():
             with suppress(QueryError):
-                forms = search(reader.index(), q, limit=1, issue=record.id).forms
-        paragraphs = [marked(p, highlight_spans(p, forms)) for p in article.text.split("\n\n")]
+                marks = search(reader.index(), q, limit=1, issue=record.id).marks
+        paragraphs = [marked(p, highlight_spans(p, marks)) for p in article.text.split("\n\n")]
         link = str(request.url_for("article_view", issue_id=record.id, n=n))
         return page(request, "article.html", record=record, article=article, q=q, paragraphs=paragraphs,
-                    title=marked(article.title, highlight_spans(article.title, forms)),
+                    title=marked(article.title, highlight_spans(article.title, marks)),
                     previous=found.article(n - 1), next=found.article(n + 1),
                     citation=article_citation(record, article.title, article.pages), link=link)
 
