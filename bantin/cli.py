@@ -470,22 +470,29 @@ def search_command(
 
 
 def print_results(results: SearchResults) -> None:
-    complete = sum(1 for h in results.hits if not h.relaxed)
-    click.echo(f"{results.total} articles or pages match {results.query!r}"
-               + (" (with near matches)" if results.fuzzy else ""))
+    click.echo(count_line(results))
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=1):
-        if hit.relaxed and rank == complete + 1:
-            click.secho("\nNo more articles or pages hold every word; these hold most of them:", bold=True)
         number = issue_number(hit.number)
-        missing = f"  (missing: {', '.join(hit.missing)})" if hit.relaxed else ""
+        missing = (f"  (holds most words; missing: {', '.join(hit.missing)})" if hit.relaxed
+                   else "  (near match)" if hit.near else "")
         title = hit.article.title if hit.article else "(page outside any article)"
         where = (f"article {hit.article.id}, page{'s' if len(hit.article.pages) > 1 else ''} "
                  f"{', '.join(map(str, hit.article.pages))}" if hit.article else f"page {hit.page}")
         click.secho(f"\n{rank}. {title}", bold=True)
         click.secho(f"   {number}, {hit.date or 'date unknown'}, {where}  [{hit.issue}]{missing}", fg="cyan")
         click.echo("   " + highlighted(hit.snippet, hit.highlights))
+
+
+def count_line(results: SearchResults) -> str:
+    """What was found, counted apart: every word, near forms of them, most of them."""
+    line = f"{results.total} articles or pages hold every word of {results.query!r}"
+    if results.near_total:
+        line += f"; {results.near_total} hold near forms of them"
+    if results.relaxed_total:
+        line += f"; {results.relaxed_total} hold most of them"
+    return line
 
 
 def highlighted(text: str, spans: list[tuple[int, int]]) -> str:

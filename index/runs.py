@@ -2,9 +2,9 @@
 
 What a cadre remembers is a run of syllables ("gặp phải", "sinh hoạt chi bộ"), typed
 among words of their own ("tài liệu ... mới nhất"). A document is ranked first by the
-rarest run of the query's syllables it holds together and in the typed order (a run's
-weight is the inverse document frequency of the run as a phrase), so that the words
-around a remembered phrase cost nothing however many documents hold them.
+longest run of the query's words it holds together and in the typed order, so that the
+words around a remembered phrase cost nothing however many documents hold them; rarity
+orders documents after that (``ranking`` and ``relax`` weigh rare words and pairs more).
 
 The query's *words* are its syllables grouped as the archive writes them: two or three
 neighbouring syllables that the archive holds as one word ("chi_bộ", "khuyến_học") are
@@ -14,10 +14,7 @@ must hold one whole word at least.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
-from index.engine import FOLD, WORDS_FOLD, Engine
+from index.engine import WORDS_FOLD, Engine
 
 Accepted = tuple[frozenset[str], ...]  # folded forms accepted at each position of a run
 
@@ -54,25 +51,18 @@ def runs(at: list[set[int]]) -> set[tuple[int, int]]:
     return found
 
 
-@dataclass
-class RunWeights:
-    """Inverse document frequency of runs of the query's (folded) syllables as phrases,
-    asked of the engine once per run."""
-
-    engine: Engine
-    syllables: tuple[str, ...]
-    _cache: dict[tuple[int, int], float] = field(default_factory=dict)
-
-    def weight(self, run: tuple[int, int]) -> float:
-        if run not in self._cache:
-            start, length = run
-            count = self.engine.phrase_freq(FOLD, self.syllables[start : start + length])
-            self._cache[run] = math.log(1 + max(1, self.engine.count()) / (1 + count))
-        return self._cache[run]
-
-    def best(self, found: set[tuple[int, int]]) -> float:
-        """The document's rarest run (0 when no two query syllables stand together)."""
-        return round(max((self.weight(r) for r in found), default=0.0), 6)
+def aligned(found: set[tuple[int, int]], words: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The runs cut to the query's word boundaries: "phải cập" standing together on a page
+    is two halves of "gặp phải" and "cập nhật", not a run anyone remembered."""
+    starts = {i for i, _ in words}
+    ends = {i + n for i, n in words}
+    out = set()
+    for start, length in found:
+        first = min((s for s in starts if s >= start), default=None)
+        last = max((e for e in ends if e <= start + length), default=None)
+        if first is not None and last is not None and last - first >= 2:
+            out.add((first, last - first))
+    return out
 
 
 def query_words(engine: Engine, folded: tuple[str, ...]) -> list[tuple[int, int]]:

@@ -13,7 +13,7 @@ from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, fuzzy_alt
 from index.query import ParsedQuery, QueryError, parse
 from index.ranking import Features, RankQuery, features
 from index.relax import Relaxed, can_relax, relaxed_query, score, weights
-from index.runs import RunWeights, positions, query_words, runs
+from index.runs import aligned, positions, query_words, runs
 from index.schema import bound_key
 from index.snippets import Marks, Snippet, make_snippet, query_marks
 from index.suggest import suggest
@@ -180,14 +180,13 @@ def search(
     scored = _rank(rank_query, candidates, strict_keys, by_date)
     near_total = sum(1 for _, c in scored if _key(c) not in strict_keys)
     folded_run = tuple(fold(s) for s in parsed.plain_run)
-    run_weights = RunWeights(index.engine, folded_run)
     words = query_words(index.engine, folded_run)
     relaxed: list[Relaxed] = []
     # the phrase a cadre remembers may stand on a page that lacks the words typed around it
     if can_relax(parsed) and (len(scored) < wanted or len(folded_run) >= RELAX_ALWAYS):
         relaxed = [r for r in _relax(index, parsed, strict_query, pool, by_date, {_key(c) for _, c in scored})
                    if _worth_showing(r, words, folded_run)]
-    order = _merge(scored, relaxed, run_weights, tuple(accepted[s] for s in parsed.plain_run), by_date)
+    order = _merge(scored, relaxed, parsed, tuple(accepted[s] for s in parsed.plain_run), words, by_date)
     everything = tuple(r.label for r in parsed.required)
     typed = query_marks(parsed, {}, words)
     near_marks = query_marks(parsed, accepted, words)
@@ -227,19 +226,32 @@ def _worth_showing(found: Relaxed, words: list[tuple[int, int]], folded_run: tup
     return together or found.coverage >= RELAXED_SHARE
 
 
-def _merge(scored: list[tuple[Features, Candidate]], relaxed: list[Relaxed], weights: RunWeights,
-           accepted: tuple[frozenset[str], ...], by_date: bool) -> list[tuple[Features, Candidate] | Relaxed]:
-    """Every hit in one order: by the rarest run of the query's syllables it holds together,
-    then those holding every word before those holding most, each in its own order."""
+def _merge(scored: list[tuple[Features, Candidate]], relaxed: list[Relaxed], parsed: ParsedQuery,
+           accepted: tuple[frozenset[str], ...], words: list[tuple[int, int]],
+           by_date: bool) -> list[tuple[Features, Candidate] | Relaxed]:
+    """Every hit in one order: by the longest run of the query's words it holds together
+    (as typed, in order), then those holding every word before those holding most, each in
+    its own order (which weighs rare words and rare pairs more). Runs are cut to the
+    query's words: a rare accidental pair across two words ("phải cập" of "gặp phải" and
+    "cập nhật") ranked first when rarity came before length."""
     if by_date or not relaxed:
         return [*scored, *relaxed]
+    expansions = [(" ".join(fold(x) for p in short for x in p.syllables),
+                   " ".join(fold(x) for p in full for x in p.syllables))
+                  for r in parsed.required if r.expanded
+                  for short in r.options for full in r.options
+                  if sum(len(p.syllables) for p in short) == 1 < sum(len(p.syllables) for p in full)]
 
-    def best(candidate: Candidate) -> float:
-        return weights.best(runs(positions(f" {candidate.doc.fold} ", accepted)))
+    def longest(candidate: Candidate) -> int:
+        text = f" {candidate.doc.fold} "
+        for short, full in expansions:  # "UBND huyện" stands for "ủy ban nhân dân huyện"
+            text = text.replace(f" {short} ", f" {full} ")
+        found = aligned(runs(positions(text, accepted)), words)
+        return max((n for _, n in found), default=0)
 
     keyed: list[tuple[tuple[float, int, int], tuple[Features, Candidate] | Relaxed]] = [
-        ((-best(c), 0, k), (f, c)) for k, (f, c) in enumerate(scored)]
-    keyed += [((-best(r.candidate), 1, k), r) for k, r in enumerate(relaxed)]
+        ((-longest(c), 0, k), (f, c)) for k, (f, c) in enumerate(scored)]
+    keyed += [((-longest(r.candidate), 1, k), r) for k, r in enumerate(relaxed)]
     return [entry for _, entry in sorted(keyed, key=lambda e: e[0])]
 
 

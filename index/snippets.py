@@ -33,6 +33,8 @@ def query_marks(parsed: ParsedQuery, accepted: dict[str, frozenset[str]],
         return accepted.get(syllable, frozenset((fold(syllable),)))
 
     marks = [tuple(forms(s) for s in run[i : i + n]) for i, n in words]
+    if len(words) > 1:  # the whole phrase first: where it stands, lone words are not marked
+        marks.insert(0, tuple(forms(s) for s in run))
     for requirement in parsed.required:
         if len(requirement.options) > 1:
             options = requirement.options[1:] if requirement.expanded else requirement.options
@@ -94,6 +96,11 @@ def _marked(text: str, marks: Marks) -> list[tuple[int, int, frozenset[int]]]:
                     not text[found[k + i][1] : found[k + i + 1][0]].strip() for i in range(n - 1)):
                 for i in range(n):
                     keep.setdefault(k + i, set()).add(w)
+    # Where the longest mark (the typed phrase) stands whole, a one-syllable word of it
+    # elsewhere ("ở", "các") is not what the page was found for.
+    longest = max((len(m) for m in marks), default=0)
+    if longest > 1 and any(len(marks[w]) == longest for ws in keep.values() for w in ws):
+        keep = {k: ws for k, ws in keep.items() if any(len(marks[w]) > 1 for w in ws)}
     return [(found[k][0], found[k][1], frozenset(keep[k])) for k in sorted(keep)]
 
 

@@ -30,13 +30,23 @@ def suggest(engine: Engine, parsed: ParsedQuery, context: list[str]) -> str | No
     if any(p.quoted or not p.typed for p in typed):
         return None  # a quoted phrase: as typed
     words = [w for p in typed for w in p.typed.split()]
-    folded = [_frequent_neighbour(engine, fold(canonical(w))) for w in words]
-    options = [_marked_forms(engine, f, w) for f, w in zip(folded, words, strict=True)]
+    options = [[(w, 1)] if not_vietnamese(w) else _marked_forms(engine, _frequent_neighbour(
+        engine, fold(canonical(w))), w) for w in words]
     chosen = _with_neighbours(engine, options, Context(engine, context))
     suggestion = " ".join(chosen)
-    if suggestion == " ".join(canonical(w) for w in words):
+    if suggestion == " ".join(w if not_vietnamese(w) else canonical(w) for w in words):
         return None
     return suggestion
+
+
+def not_vietnamese(word: str) -> bool:
+    """A word no Vietnamese spelling fits, left as typed: a field or address ("title:abc"),
+    a number or code ("2019", "A4"), a Latin word ("online" keeps its f, j, w or z; "NOT"
+    in capitals without marks). "thnng" is a Vietnamese word misspelt, and is suggested for."""
+    letters = [c for c in word if c.isalpha()]
+    return (not letters or any(c.isdigit() or c in ":/@._=" for c in word)
+            or any(c in "fjwzFJWZ" for c in letters)
+            or (len(letters) >= 2 and word.isupper() and not has_diacritics(word)))
 
 
 def _frequent_neighbour(engine: Engine, typed: str) -> str:

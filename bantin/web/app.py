@@ -97,9 +97,12 @@ def create_app(archive_root: Path, log_dir: Path | None = None) -> FastAPI:
         except QueryError as exc:
             return page(request, "search.html", 400, form=form, results=None, error=str(exc))
         issues = {r.id: r for r in reader.issues()}
-        hits = [{"hit": h, "record": issues.get(h.issue), "snippet": marked(h.snippet, h.highlights)}
-                for h in results.hits]
-        pages = min(-(-results.total // PER_PAGE), 1000 // PER_PAGE)
+        hits = [{"hit": h, "record": issues.get(h.issue), "snippet": marked(h.snippet, h.highlights),
+                 "note": h.relaxed and not any(not g.relaxed for g in results.hits[k:])
+                 and (k == 0 or not results.hits[k - 1].relaxed)}
+                for k, h in enumerate(results.hits)]
+        found = results.total + results.near_total + results.relaxed_total
+        pages = min(-(-found // PER_PAGE), 1000 // PER_PAGE)
         return page(request, "search.html", form=form, results=results, hits=hits, p=p, pages=pages,
                     error=None)
 
