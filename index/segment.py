@@ -27,7 +27,7 @@ from difflib import SequenceMatcher
 from archive.hocr import HocrLine
 from vntext import clean_text, fold
 
-SEGMENTER_VERSION = 4
+SEGMENTER_VERSION = 5
 TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's body text
 # Tesseract's line height for a line in capitals is unreliable (a byline at body size can
 # read 1.4x, a title 1.27x); their letters' width is not: a title's run 1.8-2.2x the body's
@@ -45,14 +45,17 @@ _ISSUE_LINE = re.compile(
     r"^(so \d+|thang \d+|ngay \d+|nam \d{4}|\d+/\d{4}|co quan|ban tuyen giao|tinh uy|luu hanh noi bo)"
 )
 _FOLIO = re.compile(r"^[\s\-–—.]*(trang\s*)?\d{1,3}[\s\-–—.]*$")
-_TOC = re.compile(r"^(trong so nay|muc luc|doc trong so nay|noi dung)\b")
+_TOC = re.compile(r"^(trong so nay|muc luc|doc trong so nay|noi dung)[\s:.]*$")  # the heading alone
 _JUMP_OUT = re.compile(r"(xem )?tiep (o |sang )?trang (\d+)|xem trang (\d+)")
 _JUMP_IN = re.compile(r"tiep theo (o |tu )?trang (\d+)|tiep theo ky truoc|tiep theo so truoc")
 _CAPTION = re.compile(r"^\(?\s*anh\s*(:|minh hoa|tu lieu)|\(anh:")
 _BYLINE = re.compile(r"^[-–(\s]*(theo\s+\S|nguon\s*:|pv\b|p\.v\b|ttxvn\b|ctv\b|bbt\b)")
 _NUMBER = re.compile(r"[\d.,/%:\-–]*\d[\d.,/%:\-–]*$")  # "3.000", "12/2020", "-2-"
+# "à?", "ạ.", "ở": words of one marked vowel (a speck reads as "s", "x" or "^")
+_ONE_LETTER_WORD = re.compile(r"^\W*[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]\W*$",
+                              re.IGNORECASE)
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
-_SENTENCE_BREAK = re.compile(r"[.!?…]\s")
+_SENTENCE_BREAK = re.compile(r"[.!?…]\s+")  # a new sentence when a capital follows
 _SENTENCE_END = re.compile(r"[.!?:…\"”)]$")
 
 
@@ -158,9 +161,16 @@ def _masthead(folded: str) -> bool:
         SequenceMatcher(None, folded, name).ratio() >= 0.8 for name in MASTHEAD_NAMES)
 
 
+def _theo_lowercase(text: str) -> bool:
+    """"theo chỉ định của bác sĩ." ends a paragraph; "Theo Báo Nhân Dân" is a byline."""
+    words = text.split()
+    return len(words) > 1 and fold(words[0].lower()).strip("-–( ") == "theo" and not words[1][:1].isupper()
+
+
 def _noise(ln: HocrLine) -> bool:
     """A line read from a rule, a photo's edge or specks: no word and no number in it."""
-    return not _words(ln.text) and not any(_NUMBER.match(w) for w in ln.text.split())
+    return not _words(ln.text) and not any(_NUMBER.match(w) or _ONE_LETTER_WORD.match(w)
+                                           for w in ln.text.split())
 
 
 def _char_width(ln: HocrLine) -> float:
@@ -289,7 +299,7 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
                 and ln.y0 - placed[i - 1].line.y1 < placed[i - 1].line.y1 - placed[i - 1].line.y0):
             p.kind = "title"
             continue
-        if _BYLINE.match(folded) and len(ln.words) <= 8:
+        if _BYLINE.match(folded) and len(ln.words) <= 8 and not _theo_lowercase(ln.text):
             p.kind = "byline"
             continue
         p.kind = "body"
@@ -306,7 +316,9 @@ def _prose_is_not_a_title(placed: list[Placed]) -> None:
         j = i
         while j < len(placed) and placed[j].kind == "title":
             j += 1
-        if j > i and len(_SENTENCE_BREAK.findall(" ".join(p.line.text for p in placed[i:j]) + " ")) >= 2:
+        text = " ".join(p.line.text for p in placed[i:j]) + " "
+        breaks = [m for m in _SENTENCE_BREAK.finditer(text) if text[m.end():m.end() + 1].isupper()]
+        if j > i and len(breaks) >= 2:
             for p in placed[i:j]:
                 p.kind = "body"
         i = max(j, i + 1)
