@@ -85,7 +85,7 @@ def highlight_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
 
 def _marked(text: str, marks: Marks) -> list[tuple[int, int, frozenset[int]]]:
     """The syllables of ``text`` inside a mark that stands whole: each of the mark's
-    syllables in order, nothing but spaces between them. A lone syllable of a compound
+    syllables in order, no word between them. A lone syllable of a compound
     ("bộ" of "chi bộ", "chỉ" of "chỉ đạo") is not marked."""
     found = _find(text, frozenset(f for mark in marks for position in mark for f in position))
     keep: dict[int, set[int]] = {}
@@ -93,7 +93,7 @@ def _marked(text: str, marks: Marks) -> list[tuple[int, int, frozenset[int]]]:
         for w, mark in enumerate(marks):
             n = len(mark)
             if k + n <= len(found) and all(found[k + i][2] in mark[i] for i in range(n)) and all(
-                    not text[found[k + i][1] : found[k + i + 1][0]].strip() for i in range(n - 1)):
+                    _adjacent(text[found[k + i][1] : found[k + i + 1][0]]) for i in range(n - 1)):
                 for i in range(n):
                     keep.setdefault(k + i, set()).add(w)
     # Where the longest mark (the typed phrase) stands whole, a one-syllable word of it
@@ -102,6 +102,12 @@ def _marked(text: str, marks: Marks) -> list[tuple[int, int, frozenset[int]]]:
     if longest > 1 and any(len(marks[w]) == longest for ws in keep.values() for w in ws):
         keep = {k: ws for k, ws in keep.items() if any(len(marks[w]) > 1 for w in ws)}
     return [(found[k][0], found[k][1], frozenset(keep[k])) for k in sorted(keep)]
+
+
+def _adjacent(between: str) -> bool:
+    """Two syllables stand together with nothing but spaces and punctuation between them
+    (as the index reads them: "về em. Sử dụng" holds "em sử dụng")."""
+    return not any(c.isalnum() for c in between)
 
 
 def _find(text: str, forms: frozenset[str]) -> list[tuple[int, int, str]]:
