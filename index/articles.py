@@ -67,12 +67,14 @@ class Article:
 
 @dataclass(frozen=True)
 class PageRest:
-    """What of a page belongs to no article and is not boilerplate (its ``text``); a page
-    holding no article at all keeps its whole text, so it can still be found."""
+    """What of a page belongs to no article and is not boilerplate (its ``text``). A page
+    holding no article keeps all its text but the masthead, running headers, page
+    numbers and contents, so it can still be found; ``whole`` when that is the page's
+    stored text as it is (no boilerplate found on it)."""
 
     n: int
     text: str
-    has_articles: bool
+    whole: bool
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class IssueArticles:
                     start=(a["start"][0], a["start"][1]), parts=[(p[0], p[1]) for p in a["parts"]])
             for a in raw["articles"]
         ]
-        return cls(articles, [PageRest(**p) for p in raw["pages"]], raw.get("segmenter_version", 0))
+        pages = [PageRest(p["n"], p["text"], p.get("whole", False)) for p in raw["pages"]]
+        return cls(articles, pages, raw.get("segmenter_version", 0))
 
     def article(self, article_id: int) -> Article | None:
         return next((a for a in self.articles if a.id == article_id), None)
@@ -116,13 +119,12 @@ def segment_issue(record: IssueRecord, read_hocr: Callable[[int], str],
     rests = []
     for page in record.pages:
         placed = by_page.get(page.n, [])
-        mine = [p for p in placed if (p.page, p.line.index) in in_article]
-        if mine:
-            outside = [p for p in placed
-                       if (p.page, p.line.index) not in in_article and p.kind not in BOILERPLATE]
-            rests.append(PageRest(page.n, "\n".join(p.line.text for p in outside), True))
+        outside = [p for p in placed
+                   if (p.page, p.line.index) not in in_article and p.kind not in BOILERPLATE]
+        if len(outside) == len(placed):  # neither article nor boilerplate: the page as stored
+            rests.append(PageRest(page.n, read_text(page.n), True))
         else:
-            rests.append(PageRest(page.n, read_text(page.n), False))
+            rests.append(PageRest(page.n, "\n".join(p.line.text for p in outside), False))
     return IssueArticles(articles, rests)
 
 

@@ -170,7 +170,7 @@ class SearchIndex:
         for rest in found.pages:
             if not rest.text.strip():
                 continue
-            analysis = analyze_with(rest.text, compounds) if rest.has_articles else analyses[rest.n]
+            analysis = analyses[rest.n] if rest.whole else analyze_with(rest.text, compounds)
             yield page_doc(record, rest.n, rest.text, analysis)
 
     def doc_count(self, record: IssueRecord) -> int:

@@ -27,7 +27,7 @@ from difflib import SequenceMatcher
 from archive.hocr import HocrLine
 from vntext import clean_text, fold
 
-SEGMENTER_VERSION = 5
+SEGMENTER_VERSION = 6
 TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's body text
 # Tesseract's line height for a line in capitals is unreliable (a byline at body size can
 # read 1.4x, a title 1.27x); their letters' width is not: a title's run 1.8-2.2x the body's

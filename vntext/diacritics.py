@@ -56,6 +56,11 @@ NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 2.5  # a change must make the reading e^2.5 (12) times likelier than what was read
 COUNTING_VERSION = 1  # raise when from_sources counts differently: cached counts are rebuilt
 COMPOUND_PSEUDO_COUNT = 1
+# The bulletin's own words (vntext/data/party-lexicon.txt) count as seen this often: the
+# news text holds "chi bộ" a few times and "chỉ" (only) thousands, so OCR's "chỉ bộ"
+# stood; the bulletin prints "chi bộ" on every page.
+LEXICON_COUNT = 20
+PARTY_LEXICON = Path(__file__).parent / "data" / "party-lexicon.txt"
 
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTERS = re.compile(r"^([\W\d_]*)([^\W\d_]+)([\W\d_]*)$")
@@ -117,9 +122,12 @@ class DiacriticModel:
             self._followers[left] += 1
 
     @classmethod
-    def from_sources(cls, dictionaries: Iterable[Path], texts: Iterable[Path]) -> DiacriticModel:
-        """Read word lists (one word or compound a line) and running texts (VLSP column
-        format: one word a line, its syllables spaced, blank lines between sentences)."""
+    def from_sources(cls, dictionaries: Iterable[Path], texts: Iterable[Path],
+                     lexicons: Iterable[Path] = ()) -> DiacriticModel:
+        """Read word lists (one word or compound a line), running texts (VLSP column
+        format: one word a line, its syllables spaced, blank lines between sentences) and
+        curated lexicons (a term a line, ``#`` comments), whose terms weigh as words seen
+        ``LEXICON_COUNT`` times."""
         unigrams: Counter[str] = Counter()
         bigrams: Counter[tuple[str, str]] = Counter()
         spelling: dict[str, str] = {}
@@ -141,6 +149,14 @@ class DiacriticModel:
                 unigrams.update(forms)
                 for pair in zip(forms, forms[1:], strict=False):
                     bigrams[pair] += COMPOUND_PSEUDO_COUNT
+        for path in lexicons:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                forms = None if line.startswith("#") else syllables_of(line)
+                if forms is None:
+                    continue
+                unigrams.update(forms)  # the pairs carry the context; "chi" alone is no likelier
+                for pair in zip(forms, forms[1:], strict=False):
+                    bigrams[pair] += LEXICON_COUNT
         for path in texts:
             previous: str | None = None
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -331,8 +347,9 @@ def default_model() -> DiacriticModel:
     root = underthesea_dir()
     dictionaries = [root / "corpus" / "data" / "Viet74K.txt"]
     texts = sorted(root.glob("pipeline/pos_tag/models/pos_crf_vlsp2013_*/test_output.txt"))
-    key = hashlib.sha256(repr([COUNTING_VERSION, COMPOUND_PSEUDO_COUNT] + [
-        (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in dictionaries + texts
+    lexicons = [PARTY_LEXICON]
+    key = hashlib.sha256(repr([COUNTING_VERSION, COMPOUND_PSEUDO_COUNT, LEXICON_COUNT] + [
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in dictionaries + texts + lexicons
     ]).encode()).hexdigest()[:16]
     cached = _cache_dir() / f"diacritics-{key}.marshal"
     try:
@@ -340,7 +357,7 @@ def default_model() -> DiacriticModel:
         return DiacriticModel(Counter(unigrams), Counter(bigrams), spelling)
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    model = DiacriticModel.from_sources(dictionaries, texts)
+    model = DiacriticModel.from_sources(dictionaries, texts, lexicons)
     with contextlib.suppress(OSError):
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
