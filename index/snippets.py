@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from index.query import ParsedQuery
-from vntext import SYLLABLE, fold, fold_syllable
+from vntext import SYLLABLE, canonical, fold, fold_syllable
+from vntext.diacritics import compound_pairs
 
 SNIPPET_CHARS = 300
 LEAD_CHARS = 60  # context kept before the first match
@@ -101,7 +102,25 @@ def _marked(text: str, marks: Marks) -> list[tuple[int, int, frozenset[int]]]:
     longest = max((len(m) for m in marks), default=0)
     if longest > 1 and any(len(marks[w]) == longest for ws in keep.values() for w in ws):
         keep = {k: ws for k, ws in keep.items() if any(len(marks[w]) > 1 for w in ws)}
+    if len(marks) > 1:  # a query of one syllable marks it wherever it stands
+        marked = {(found[k][0], found[k][1]) for k in keep}
+        keep = {k: ws for k, ws in keep.items() if any(len(marks[w]) > 1 for w in ws)
+                or not _inside_compound(text, found[k][0], found[k][1], marked)}
     return [(found[k][0], found[k][1], frozenset(keep[k])) for k in sorted(keep)]
+
+
+def _inside_compound(text: str, start: int, end: int, marked: set[tuple[int, int]]) -> bool:
+    """The syllable at [start, end) makes a compound with a neighbour ("vệ" of "vệ sinh"
+    for the query word "về"); beside another query word ("đổi số từ" for "chuyen doi so")
+    it is what was asked for."""
+    pairs = compound_pairs()
+    here = canonical(text[start:end]).lower()
+    before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 40), start)
+    after = _NEIGHBOUR_AFTER.match(text, end)
+    if (before and before.span(1) in marked) or (after and after.span(1) in marked):
+        return False  # it continues a run of the query's words
+    return bool((before and (canonical(before.group(1)).lower(), here) in pairs)
+                or (after and (here, canonical(after.group(1)).lower()) in pairs))
 
 
 def _adjacent(between: str) -> bool:
@@ -132,4 +151,6 @@ def _find(text: str, forms: frozenset[str]) -> list[tuple[int, int, str]]:
     return found
 
 
+_NEIGHBOUR_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")  # the syllable just before, spaces between
+_NEIGHBOUR_AFTER = re.compile(r"[ \t]+([^\W\d_]+)")
 _Y_FOR_I = re.compile(r"^(ngh|ng|nh|ch|kh|ph|th|tr|qu|[bcdhklmnprstvx])i$")

@@ -87,6 +87,9 @@ def test_marks_are_whole_query_words_not_their_syllables(index: SearchIndex) -> 
     assert scattered.highlights == []
     # a lone syllable is marked when it is a query word of its own
     assert marked_words(search(index, "hoc").hits[0])
+    # ... but not inside another word of the page: "biểu" of "biểu dương"
+    hit = next(h for h in search(index, "chi dao bieu").hits if place(h) == at(index, 1, 2))
+    assert marked_words(hit) == ["chi dao"]
 
 
 def test_a_relaxed_hit_holds_a_whole_word(index: SearchIndex) -> None:

@@ -368,3 +368,18 @@ def default_model() -> DiacriticModel:
 
 def _cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bantin"
+
+
+@cache
+def compound_pairs() -> frozenset[tuple[str, str]]:
+    """Neighbouring syllables (canonical, lower case) inside the compounds of underthesea's
+    dictionary ("vệ sinh", "đảng bộ", "chỉ đạo"): where a syllable stands in one of them on
+    a page, it is part of another word than the one-syllable word a query asked for."""
+    pairs: set[tuple[str, str]] = set()
+    path = underthesea_dir() / "corpus" / "data" / "Viet74K.txt"
+    with contextlib.suppress(OSError):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = [canonical(p).lower() for p in unicodedata.normalize("NFC", line).split()]
+            if len(parts) > 1 and all(p.isalpha() for p in parts):
+                pairs.update(zip(parts, parts[1:], strict=False))
+    return frozenset(pairs)
