@@ -183,7 +183,9 @@ def search(
     words = query_words(index.engine, folded_run)
     relaxed: list[Relaxed] = []
     # the phrase a cadre remembers may stand on a page that lacks the words typed around it
-    if can_relax(parsed) and (len(scored) < wanted or len(folded_run) >= RELAX_ALWAYS):
+    # none can rank above complete hits that hold the whole typed run: the page needs none
+    filled = len(scored) >= wanted and bool(scored) and scored[wanted - 1][0].phrase == 1
+    if can_relax(parsed) and (len(scored) < wanted or (len(folded_run) >= RELAX_ALWAYS and not filled)):
         relaxed = [r for r in _relax(index, parsed, strict_query, pool, by_date, {_key(c) for _, c in scored})
                    if _worth_showing(r, words, folded_run)]
     order = _merge(scored, relaxed, parsed, tuple(accepted[s] for s in parsed.plain_run), words, by_date)
