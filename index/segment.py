@@ -147,7 +147,12 @@ def reading_order(page: PageLayout) -> list[Placed]:
 def _words(text: str) -> list[str]:
     """The words of a line that hold two letters or more: specks read as "`", "R" or "F4"
     beside a label do not make it lower case."""
-    return [w for w in text.split() if _TWO_LETTERS.search(w)]
+    return [w for w in text.split() if _two_letters(w)]
+
+
+def _two_letters(word: str) -> bool:
+    # most words pass the first test, far cheaper than the pattern
+    return (len(word) >= 2 and word.isalpha()) or bool(_TWO_LETTERS.search(word))
 
 
 def _caps(text: str) -> bool:
@@ -175,7 +180,7 @@ def _noise(ln: HocrLine) -> bool:
 
 def _char_width(ln: HocrLine) -> float:
     """Width per letter of the line's real words (specks and the gaps to them left out)."""
-    words = [w for w in ln.words if _TWO_LETTERS.search(w.text)] or list(ln.words)
+    words = [w for w in ln.words if _two_letters(w.text)] or list(ln.words)
     return sum(w.x1 - w.x0 for w in words) / max(sum(len(w.text) for w in words), 1)
 
 
@@ -213,12 +218,15 @@ def _larger(p: Placed, body: Body, factor: float) -> bool:
     return width >= factor if p.caps else min(size, width) >= factor
 
 
-def _sliver(ln: HocrLine, every: list[Placed], tallest: int) -> bool:
+def _sliver(ln: HocrLine, tallest_first: list[HocrLine]) -> bool:
     """A thin line lying across a line at least twice its height (a title's marks)."""
     height = ln.y1 - ln.y0
-    return 2 * height <= tallest and any(
-        min(ln.x1, q.line.x1) > max(ln.x0, q.line.x0) and min(ln.y1, q.line.y1) > max(ln.y0, q.line.y0)
-        and q.line.y1 - q.line.y0 >= 2 * height for q in every if q.line is not ln)
+    for q in tallest_first:
+        if q.y1 - q.y0 < 2 * height:
+            return False
+        if min(ln.x1, q.x1) > max(ln.x0, q.x0) and min(ln.y1, q.y1) > max(ln.y0, q.y0):
+            return True
+    return False
 
 
 def _heading_blocks(placed: list[Placed], body: Body) -> set[int]:
@@ -236,11 +244,10 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
     """Class every line of one page in place (see the module's docstring). The page's body
     text is measured on the page, else on the whole issue (``issue_body``)."""
     body = body_of([p.line for p in every]) or issue_body or Body(1.0, 1.0, 1.0)
-    tallest = max((p.line.y1 - p.line.y0 for p in every), default=0)
+    tallest_first = sorted((p.line for p in every), key=lambda ln: ln.y0 - ln.y1)
     for p in every:
         # specks, and slivers of marks Tesseract split off a title's line
-        if (_noise(p.line) or p.line.y1 - p.line.y0 < 0.5 * body.height
-                or _sliver(p.line, every, tallest)):
+        if _noise(p.line) or p.line.y1 - p.line.y0 < 0.5 * body.height or _sliver(p.line, tallest_first):
             p.kind = "noise"
     placed = [p for p in every if p.kind != "noise"]
     headings = _heading_blocks(placed, body)
