@@ -23,6 +23,7 @@ from typing import Protocol
 from PIL import Image, ImageOps
 
 from archive.hocr import WordBox, word_boxes, word_confidences
+from pipeline.errors import InputError
 from pipeline.hocr import strip_choices
 from vntext import fold
 from vntext.diacritics import DiacriticModel
@@ -109,7 +110,10 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
             for attempt, picture in enumerate((cut, ImageOps.expand(cut, margin, fill=255))):
                 path = folder / f"line-{k}-{attempt}.png"
                 picture.save(path)
-                again = reader.read_line(path, folder)
+                try:
+                    again = reader.read_line(path, folder)
+                except InputError:  # a line Tesseract cannot read alone keeps its first reading
+                    break
                 shift = margin * attempt  # the border moved the words
                 words = [_moved(w, left - shift, top - shift) for w in word_boxes(again)]
                 new_text = " ".join(w.text for w in words)
