@@ -87,10 +87,12 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
                     workdir: Path) -> Reread:
     """The page with its doubtful lines read again where that reads better."""
     spans = line_spans(hocr)
+    shares = {s.start: syllable_share(s.text, model) for s in spans}  # each line's, once
     heights = sorted(s.box[3] - s.box[1] for s in spans if len(s.words) >= 3)
     large = LARGE * heights[len(heights) // 2] if heights else 0
     doubtful = [s for s in spans if (s.box[3] - s.box[1] >= large or _capitals(s.text))
-                and _doubtful(s.text, model) and not _fragment(s, spans, model)]
+                and shares[s.start][1] >= 2 and shares[s.start][0] < DOUBTFUL_SHARE
+                and not _fragment(s, spans, shares)]
     if not doubtful:
         return Reread(hocr, text, 0)
     # the largest type first: titles are what the cap most often keeps
@@ -105,7 +107,7 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
             margin = max(MARGIN, round(MARGIN_SHARE * (y1 - y0)))  # marks above capitals stand out of the box
             left, top = max(x0 - margin, 0), max(y0 - margin, 0)
             cut = grey.crop((left, top, min(x1 + margin, grey.width), min(y1 + margin, grey.height)))
-            before = syllable_share(span.text, model)[0]
+            before = shares[span.start][0]
             # as cut, then with a white border: Tesseract reads some lines only one way
             for attempt, picture in enumerate((cut, ImageOps.expand(cut, margin, fill=255))):
                 path = folder / f"line-{k}-{attempt}.png"
@@ -143,23 +145,17 @@ def _capitals(text: str) -> bool:
     return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
-def _doubtful(text: str, model: DiacriticModel) -> bool:
-    share, words = syllable_share(text, model)
-    return words >= 2 and share < DOUBTFUL_SHARE
-
-
-def _fragment(span: HocrLineSpan, spans: list[HocrLineSpan], model: DiacriticModel) -> bool:
+def _fragment(span: HocrLineSpan, spans: list[HocrLineSpan], shares: dict[int, tuple[float, int]]) -> bool:
     """A sliver Tesseract split off another line (the marks above a title's capitals),
     the worse read of two overlapping lines: read again, it would read as the other."""
     x0, y0, x1, y1 = span.box
-    mine = syllable_share(span.text, model)[0]
     for other in spans:
         if other is span:
             continue
         ox0, oy0, ox1, oy1 = other.box
         across = min(x1, ox1) - max(x0, ox0)
         down = min(y1, oy1) - max(y0, oy0)
-        if across > 0 and down > 0.3 * (y1 - y0) and syllable_share(other.text, model)[0] > mine:
+        if across > 0 and down > 0.3 * (y1 - y0) and shares[other.start][0] > shares[span.start][0]:
             return True
     return False
 
