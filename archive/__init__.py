@@ -4,11 +4,12 @@ Layout and format are documented in the README ("Archive format").
 """
 
 from archive.errors import ArchiveError, BantinError, ExitCode, IssueNotFound
-from archive.format import FORMAT_VERSION, IssueRecord, PageRecord
+from archive.format import FORMAT_VERSION, VISIBILITIES, IssueRecord, PageRecord
 from archive.store import Archive, Problem, StagedIssue
 
 __all__ = [
     "FORMAT_VERSION",
+    "VISIBILITIES",
     "Archive",
     "ArchiveError",
     "BantinError",

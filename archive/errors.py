@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     missing_dependency = 4  # tesseract, the vie model or poppler is not installed
     not_found = 5  # an issue id or page that is not in the archive
     bad_query = 6
+    bad_account = 7  # a user name, role or password the accounts do not take
     other_error = 15  # a bug or an unforeseen failure: one line, and -v shows the traceback
     ctrl_c = 130  # the shell's code for SIGINT
 

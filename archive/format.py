@@ -1,4 +1,5 @@
-"""Records stored in ``issue.json`` (archive format version 1)."""
+"""Records stored in ``issue.json`` (archive format version 2: version 1 had no
+``visibility``; ``archive.migrate`` upgrades it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+VISIBILITIES = ("public", "internal")  # internal: signed-in readers only
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class IssueRecord:
     derived: list[str] = field(default_factory=list)  # recomputable files, not checksummed
     history: list[dict[str, Any]] = field(default_factory=list)  # metadata corrections
     ingested_at: str = ""
+    visibility: str = "public"  # one of VISIBILITIES
     format_version: int = FORMAT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,7 +72,14 @@ class IssueRecord:
             "title": self.title,
             "pages": len(self.pages),
             "source": self.source,
+            "visibility": self.visibility,
         }
+
+
+def upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """An ``issue.json`` of an older format version as this version writes it: version 1
+    had no visibility, and every issue was public."""
+    return {"visibility": "public", **data, "format_version": FORMAT_VERSION}
 
 
 def valid_date(text: str) -> bool:

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from archive.errors import ArchiveError, IssueNotFound
-from archive.format import FORMAT_VERSION, IssueRecord
+from archive.format import FORMAT_VERSION, VISIBILITIES, IssueRecord, upgraded
 from archive.fsutil import fsync_dir, fsync_file, sha256_bytes, sha256_file, write_atomic
 
 ARCHIVE_FILE = "archive.json"
 ISSUE_FILE = "issue.json"
+SETTINGS_FILE = "settings.json"  # the archive's own settings (search log, default visibility)
 LOCK_FILE = ".lock"
 STAGING = ".staging"
 
@@ -38,7 +39,7 @@ def page_name(n: int, suffix: str) -> str:
     return f"pages/{n:04d}{suffix}"
 
 
-EDITABLE = ("number", "date", "title")
+EDITABLE = ("number", "date", "title", "visibility")
 ARTICLE_EDITS = ("article.title", "article.join", "article.split")
 SYNC_THREADS = 8  # fsyncs in flight at once when a staged issue is sealed
 
@@ -159,12 +160,16 @@ class Archive:
         archive = cls(root)
         marker = archive.root / ARCHIVE_FILE
         if marker.is_file():
-            info = _read_json(marker)
+            info = read_json(marker)
             if info.get("format") != "bantin-archive":
                 raise ArchiveError(f"{marker}: not a bantin archive")
-            if info.get("version") != FORMAT_VERSION:
+            version = info.get("version")
+            if isinstance(version, int) and version < FORMAT_VERSION:
+                raise ArchiveError(f"{marker}: archive format version {version}, this bantin reads "
+                                   f"version {FORMAT_VERSION}: run 'bantin migrate --archive {root}'")
+            if version != FORMAT_VERSION:
                 raise ArchiveError(
-                    f"{marker}: archive format version {info.get('version')}, "
+                    f"{marker}: archive format version {version}, "
                     f"this bantin reads version {FORMAT_VERSION}"
                 )
         elif create:
@@ -178,6 +183,20 @@ class Archive:
         else:
             raise ArchiveError(f"{archive.root}: no bantin archive here (run 'bantin ingest' first)")
         return archive
+
+    def settings(self) -> dict[str, Any]:
+        """``<archive>/settings.json``, written by the archivist (empty when absent)."""
+        path = self.root / SETTINGS_FILE
+        return read_json(path) if path.is_file() else {}
+
+    def default_visibility(self) -> str:
+        """What a new issue is unless its ingest says otherwise (settings.json's
+        ``default_visibility``; public when unset)."""
+        value = self.settings().get("default_visibility", "public")
+        if value not in VISIBILITIES:
+            raise ArchiveError(f"{self.root / SETTINGS_FILE}: default_visibility must be one of "
+                               f"{', '.join(VISIBILITIES)}, not {value!r}")
+        return str(value)
 
     @property
     def issues_dir(self) -> Path:
@@ -244,7 +263,7 @@ class Archive:
         if not path.is_file():
             raise IssueNotFound(f"no issue {issue_id!r} in {self.root}")
         try:
-            return IssueRecord.from_dict(_read_json(path))
+            return IssueRecord.from_dict(read_json(path))
         except (TypeError, KeyError) as exc:
             raise ArchiveError(f"{path}: not a valid issue record ({exc})") from None
 
@@ -353,9 +372,11 @@ class Archive:
     def _rewrite(self, record: IssueRecord) -> None:
         data = json.dumps(record.to_dict(), ensure_ascii=False, indent=2).encode()
         write_atomic(self.issue_dir(record.id) / ISSUE_FILE, data)
+        # readers cache the issue list by this folder's time: a changed visibility must show
+        os.utime(self.issues_dir)
 
     def edit(self, issue_id: str, changes: dict[str, Any], note: str | None = None) -> IssueRecord:
-        """Correct an issue's metadata (number, date, title); each change is kept in its
+        """Correct an issue's metadata (number, date, title, visibility); each change is kept in its
         history (when, old value, new value, note). The caller holds the writer lock."""
         record = self.load_issue(issue_id)
         moment = datetime.now(UTC).isoformat(timespec="seconds")
@@ -364,6 +385,8 @@ class Archive:
         for name, value in changes.items():
             if name not in EDITABLE:
                 raise ArchiveError(f"{name} cannot be edited (only {', '.join(EDITABLE)})")
+            if name == "visibility" and value not in VISIBILITIES:
+                raise ArchiveError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {value!r}")
             old = getattr(record, name)
             if old == value:
                 continue
@@ -405,7 +428,7 @@ class Archive:
         """Land an issue folder exported from a bantin archive (a BagIt bag's payload) as
         it is: same id, same files, same ``issue.json``, every checksum verified first.
         The caller holds the writer lock."""
-        record = IssueRecord.from_dict(_read_json(folder / ISSUE_FILE))
+        record = IssueRecord.from_dict(upgraded(read_json(folder / ISSUE_FILE)))
         staged = self.stage(record.id)
         try:
             for path in sorted(folder.rglob("*")):
@@ -415,6 +438,8 @@ class Archive:
             for relpath, digest in record.files.items():
                 if not staged.path(relpath).is_file() or sha256_file(staged.path(relpath)) != digest:
                     raise ArchiveError(f"{folder}/{relpath}: missing or changed; not imported")
+            # a bag of an older format lands in this one (its files are unchanged)
+            staged.write(ISSUE_FILE, json.dumps(record.to_dict(), ensure_ascii=False, indent=2).encode())
             staged.sync()
             self.issues_dir.mkdir(parents=True, exist_ok=True)
             os.rename(staged._folder, self.issue_dir(record.id))
@@ -425,7 +450,7 @@ class Archive:
         return record
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
     """A JSON object from the archive; a damaged file is an ArchiveError naming it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -15,12 +16,17 @@ from typing import Any, TypeVar
 
 import click
 
-from archive import Archive, ArchiveError, BantinError, ExitCode, IssueNotFound
+from archive import FORMAT_VERSION, VISIBILITIES, Archive, ArchiveError, BantinError, ExitCode, IssueNotFound
 from archive.bag import export_bag
 from archive.checks import pages_to_check
 from archive.format import valid_date
+from archive.migrate import migrate
+from bantin.accounts import ANONYMOUS, AccountError, Accounts, Role
+from bantin.editing import edit_issue
 from bantin.ingesting import index_hooks
 from bantin.present import issue_json
+from bantin.state import State
+from bantin.usage import Counts, Usage
 from index import IngestIndexer, SearchResults, load_articles, open_index, reindex
 from index.articles import page_lines
 from index.manager import index_lock
@@ -33,6 +39,9 @@ from pipeline import IngestOptions, Status, Tesseract, dask_cluster, ingest
 from pipeline.executor import local_pool
 
 F = TypeVar("F", bound=Callable[..., Any])
+ROLES = tuple(Role)
+DEMO_USER = "luutru"
+DEMO_INTERNAL = "so-08-2021"  # the demo's internal sample issue
 DEFAULT_ARCHIVE = "./bantin-archive"
 
 
@@ -174,12 +183,16 @@ class _Bar:
               help="With --scheduler: send page images to the workers (no shared storage).")
 @click.option("--page-timeout", type=click.IntRange(min=1), default=180, show_default=True,
               help="Seconds one page may take before it is given up.")
+@click.option("--visibility", type=click.Choice(VISIBILITIES), default=None,
+              help="Who may read the new issues: internal is for signed-in readers only "
+                   "(default: settings.json's default_visibility, else public).")
 @engine_option
 @json_option
 def ingest_command(
     paths: tuple[Path, ...], archive_root: Path, jobs: int | None, manifest: Path | None,
     lang: str, tessdata_dir: Path | None, no_correct: bool, dpi: int, no_index: bool, wait: bool,
-    scheduler: str | None, stream: bool, page_timeout: int, engine: str | None, as_json: bool,
+    scheduler: str | None, stream: bool, page_timeout: int, visibility: str | None, engine: str | None,
+    as_json: bool,
 ) -> None:
     """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
@@ -188,6 +201,7 @@ def ingest_command(
     options = IngestOptions(
         jobs=jobs, ocr=Tesseract(lang, tessdata_dir, page_timeout), dpi=dpi, manifest=manifest, wait=wait,
         correct=not no_correct, executor=dask_cluster(scheduler, stream) if scheduler else local_pool,
+        visibility=visibility,
     )
     with handled():
         try:
@@ -331,6 +345,8 @@ def verify_command(archive_root: Path, repair_index: bool, as_json: bool) -> Non
 @click.option("--number", type=click.IntRange(0, 100_000), help="The issue number.")
 @click.option("--date", "issue_date", help="YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--title", help="The issue's title, or with --article the article's.")
+@click.option("--visibility", type=click.Choice(VISIBILITIES),
+              help="public, or internal: for signed-in readers only.")
 @click.option("--article", "article_id", type=click.IntRange(min=1),
               help="Correct this article (its number in 'bantin show'): --title, or --join.")
 @click.option("--join", is_flag=True, help="With --article: it is part of the article before it.")
@@ -339,7 +355,7 @@ def verify_command(archive_root: Path, repair_index: bool, as_json: bool) -> Non
 @click.option("--note", help="Why (kept in the issue's history).")
 def edit_command(
     issue_id: str, archive_root: Path, number: int | None, issue_date: str | None, title: str | None,
-    article_id: int | None, join: bool, split: str | None, note: str | None,
+    visibility: str | None, article_id: int | None, join: bool, split: str | None, note: str | None,
 ) -> None:
     """Correct an issue's metadata or its articles; the index follows and issue.json keeps
     the history (article corrections survive a new segmentation)."""
@@ -347,16 +363,14 @@ def edit_command(
         _edit_articles(issue_id, archive_root, article_id, title, join, split, note)
         return
     changes: dict[str, Any] = {k: v for k, v in (("number", number), ("date", issue_date),
-                                                  ("title", title)) if v is not None}
+                                                  ("title", title), ("visibility", visibility))
+                               if v is not None}
     if issue_date is not None and not valid_date(issue_date):
         raise click.BadParameter("use a real date: YYYY, YYYY-MM or YYYY-MM-DD", param_hint="--date")
     if not changes:
-        raise click.UsageError("nothing to change: give --number, --date or --title")
+        raise click.UsageError("nothing to change: give --number, --date, --title or --visibility")
     with handled():
-        archive = Archive.open(archive_root)
-        with archive.writer_lock("edit"):
-            record = archive.edit(archive.resolve_id(issue_id), changes, note)
-            open_index(archive_root, notify=_notify).add_issue(record)
+        record = edit_issue(archive_root, issue_id, changes, note, notify=_notify)
     click.echo(f"edited {record.id}: " + ", ".join(f"{k} = {v}" for k, v in changes.items()))
 
 
@@ -538,6 +552,37 @@ def report_searches_command(
         click.echo(f"  {item.count:5}  {item.query}")
 
 
+@report_group.command("usage")
+@archive_option
+@click.option("--since", callback=_check_date, help="Only from the week of this date (2026-01).")
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (scope,key,issue,article,page,search).")
+def report_usage_command(archive_root: Path, since: str | None, as_json: bool, as_csv: bool) -> None:
+    """Views of issues, articles and pages and searches, per ISO week and per issue (counts
+    only: nobody's trail), for the Party committees."""
+    with handled():
+        figures = Usage(State.open(Archive.open(archive_root).root)).report(_since(since))
+    if as_json:
+        echo_json(figures.to_dict())
+        return
+    if as_csv:
+        click.echo(figures.to_csv(), nl=False)
+        return
+    head = f"{'':10} {'issues':>7} {'articles':>8} {'pages':>7} {'searches':>8}"
+    click.echo(head)
+
+    def row(label: str, c: Counts) -> None:
+        click.echo(f"{label:10} {c.issue:7} {c.article:8} {c.page:7} {c.search:8}")
+
+    row("total", figures.total)
+    for week in figures.weeks:
+        row(week.week, week)
+    if figures.issues:
+        click.secho("\nViews per issue", bold=True)
+        for item in figures.issues:
+            row(item.id[:10], item)
+
+
 @report_group.command("pages")
 @archive_option
 @click.option("--below", type=click.FloatRange(0, 100), default=80.0, show_default=True,
@@ -560,6 +605,17 @@ def _since(value: str | None) -> date | None:
         return None
     parts = [int(p) for p in value.split("-")] + [1, 1]
     return date(parts[0], parts[1], parts[2])
+
+
+@main.command("migrate")
+@archive_option
+def migrate_command(archive_root: Path) -> None:
+    """Upgrade an archive made by an older bantin to this one's format, in place (only
+    issue.json files change; the checksummed files are not touched)."""
+    with handled():
+        rewritten = migrate(archive_root)
+    click.echo(f"{archive_root}: archive format version {FORMAT_VERSION}"
+               + (f" ({rewritten} issues upgraded)" if rewritten else " (already)"))
 
 
 @main.command("reindex")
@@ -586,9 +642,12 @@ def reindex_command(archive_root: Path, engine: str | None, resegment: bool) -> 
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes.")
+@click.option("--anonymous", type=click.Choice(ANONYMOUS), default="public", show_default=True,
+              help="What visitors who are not signed in see: public issues, or nothing.")
 @log_dir_option
-def serve_command(archive_root: Path, host: str, port: int, workers: int, log_dir: Path | None) -> None:
-    """Serve the archive to browsers: search, read pages, download (read-only)."""
+def serve_command(archive_root: Path, host: str, port: int, workers: int, anonymous: str,
+                  log_dir: Path | None) -> None:
+    """Serve the archive to browsers: search, read, sign in; usage figures for archivists."""
     import uvicorn
 
     from bantin.web.reader import ArchiveReader
@@ -598,10 +657,113 @@ def serve_command(archive_root: Path, host: str, port: int, workers: int, log_di
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"bantin: serving {archive_root} at http://{shown}:{port}/ (Ctrl-C stops)")
     os.environ["BANTIN_ARCHIVE"] = str(archive_root.resolve())  # read by each worker process
+    os.environ["BANTIN_ANONYMOUS"] = anonymous
     if log_dir is not None:
         os.environ["BANTIN_LOG_DIR"] = str(log_dir.resolve())
     uvicorn.run("bantin.web.app:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False)
+
+
+@main.group("user")
+def user_group() -> None:
+    """Accounts for the web server: readers, archivists, admins."""
+
+
+def _accounts(archive_root: Path) -> Accounts:
+    return Accounts.of(State.open(Archive.open(archive_root).root))
+
+
+def _password(prompt: str) -> str:
+    """Asked twice on a terminal; otherwise the first line of standard input."""
+    if sys.stdin.isatty():
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_group.command("add")
+@click.argument("name")
+@archive_option
+@click.option("--role", type=click.Choice(ROLES), default="reader", show_default=True)
+def user_add_command(name: str, archive_root: Path, role: str) -> None:
+    """Create an account (the password is asked for, or read from standard input)."""
+    with handled():
+        accounts = _accounts(archive_root)
+        user = accounts.add(name, role, _password(f"Password for {name}"))
+    click.echo(f"added {user.name} ({user.role})")
+
+
+@user_group.command("list")
+@archive_option
+@json_option
+def user_list_command(archive_root: Path, as_json: bool) -> None:
+    """Every account with its role and API tokens."""
+    with handled():
+        accounts = _accounts(archive_root).accounts()
+    if as_json:
+        echo_json([{"name": a.name, "role": str(a.role), "created": a.created, "tokens": a.tokens}
+                   for a in accounts])
+        return
+    for a in accounts:
+        click.echo(f"{a.name:20} {a.role:10} since {a.created[:10]}  {a.tokens} API tokens")
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@archive_option
+def user_passwd_command(name: str, archive_root: Path) -> None:
+    """Set a new password (the account's browser sessions end)."""
+    with handled():
+        accounts = _accounts(archive_root)
+        accounts.user(name)
+        accounts.set_password(name, _password(f"New password for {name}"))
+    click.echo(f"password of {name} changed; its sessions ended")
+
+
+@user_group.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@archive_option
+def user_role_command(name: str, role: str, archive_root: Path) -> None:
+    """Change an account's role (it counts from the account's next request)."""
+    with handled():
+        _accounts(archive_root).set_role(name, role)
+    click.echo(f"{name} is now {role}")
+
+
+@user_group.command("remove")
+@click.argument("name")
+@archive_option
+def user_remove_command(name: str, archive_root: Path) -> None:
+    """Delete an account with its sessions and API tokens."""
+    with handled():
+        _accounts(archive_root).remove(name)
+    click.echo(f"removed {name}")
+
+
+@user_group.command("token")
+@click.argument("name")
+@archive_option
+@click.option("--label", default="", help="What the token is for (shown in --list).")
+@click.option("--list", "listing", is_flag=True, help="List the account's tokens instead.")
+@click.option("--revoke", type=int, metavar="ID", help="Revoke this token (its ID from --list).")
+def user_token_command(name: str, archive_root: Path, label: str, listing: bool, revoke: int | None) -> None:
+    """Print a new API token for NAME, once (only its hash is kept); or list or revoke tokens."""
+    with handled():
+        accounts = _accounts(archive_root)
+        if listing:
+            for token in accounts.tokens(name):
+                click.echo(f"{token.id:5}  {token.created}  {token.label}")
+            return
+        if revoke is not None:
+            if revoke not in {t.id for t in accounts.tokens(name)}:
+                raise AccountError(f"{name} has no token {revoke}")
+            accounts.revoke_token(revoke)
+            click.echo(f"revoked token {revoke} of {name}")
+            return
+        token, secret = accounts.new_token(name, label)
+    click.echo(secret)
+    click.echo(f"token {token.id} for {name}: send it as 'Authorization: Bearer TOKEN'; it is not shown "
+               "again", err=True)
 
 
 @main.command("demo")
@@ -622,10 +784,24 @@ def demo_command(archive_root: Path, scans: Path | None) -> None:
         detail = f": {o.message}" if o.message else ""
         click.echo(f"{o.status.value}: {o.path.name} ({o.issue_id}){detail}")
     with handled():
+        # one sample issue is internal: anonymous visitors of the web server do not see it
+        internal = next((o.issue_id for o in report.outcomes if o.issue_id and DEMO_INTERNAL in o.path.name),
+                        None)
+        if internal:
+            edit_issue(archive_root, internal, {"visibility": "internal"}, "demo: an internal issue")
+            click.echo(f"{internal}: internal (signed-in readers only)")
         index = open_index(archive_root)
         for query in ("sinh hoat chi bo", "nong thon moi", "luu tru ho so dang vien", "khuyen hoc"):
             click.secho(f"\n$ bantin search {query!r}", bold=True)
             print_results(run_search(index, query, limit=3))
+        password = secrets.token_urlsafe(9)
+        accounts = _accounts(archive_root)
+        if DEMO_USER in {a.name for a in accounts.accounts()}:
+            accounts.set_password(DEMO_USER, password)
+        else:
+            accounts.add(DEMO_USER, "archivist", password)
     click.secho(f"\nTo search it in a browser: bantin serve --archive {archive_root}, "
                 "then open http://127.0.0.1:8000/", bold=True)
+    click.echo(f"Sign in at http://127.0.0.1:8000/login as {DEMO_USER} (archivist), password {password}, "
+               "to read the internal issue and see the usage figures.")
     sys.exit(int(ExitCode.ok if report.ok else ExitCode.input_failed))

@@ -78,6 +78,8 @@ class EngineQuery:
     date_from: int | None = None  # inclusive date_key bounds
     date_to: int | None = None
     issue: str | None = None  # only the pages of this issue
+    hidden: frozenset[str] = frozenset()  # issues left out (internal ones, for anonymous visitors)
+    field: str = FOLD  # the field ``must`` and ``must_not`` are matched in
 
 
 @dataclass(frozen=True)

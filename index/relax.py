@@ -54,7 +54,7 @@ def relaxed_query(parsed: ParsedQuery, base: EngineQuery, weight: Weights) -> En
     boosts += [Boost(FOLD, ((fold(a),), (fold(b),)), max(0.1, weight.pair(a, b)))
                for a, b in zip(run, run[1:], strict=False)]
     return EngineQuery(must=must, must_not=base.must_not, boosts=boosts, date_from=base.date_from,
-                       date_to=base.date_to, issue=base.issue)
+                       date_to=base.date_to, issue=base.issue, hidden=base.hidden)
 
 
 @dataclass(frozen=True)

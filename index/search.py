@@ -17,7 +17,7 @@ from index.runs import aligned, positions, query_words, runs
 from index.schema import bound_key
 from index.snippets import Marks, Snippet, make_snippet, query_marks
 from index.suggest import suggest
-from vntext import fold, has_diacritics
+from vntext import canonical, fold, has_diacritics
 
 SORTS = ("relevance", "date")
 SUGGEST_CONTEXT = 10  # best pages whose wording the suggestion follows
@@ -92,11 +92,13 @@ def _phrase(syllables: tuple[str, ...], alternatives: dict[str, tuple[str, ...]]
 
 @dataclass(frozen=True)
 class Scope:
-    """Which pages a search looks at: inclusive date_key bounds, one issue."""
+    """Which pages a search looks at: inclusive date_key bounds, one issue, and not the
+    hidden issues."""
 
     date_from: int | None = None
     date_to: int | None = None
     issue: str | None = None
+    hidden: frozenset[str] = frozenset()  # issues the visitor may not see
 
 
 def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], scope: Scope) -> EngineQuery:
@@ -130,6 +132,7 @@ def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], s
         date_from=scope.date_from,
         date_to=scope.date_to,
         issue=scope.issue,
+        hidden=scope.hidden,
     )
 
 
@@ -144,9 +147,11 @@ def search(
     date_to: str | None = None,
     sort: str = "relevance",
     issue: str | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> SearchResults:
-    """Search the archive's index (``issue``: within one issue only); ``offset`` hits are
-    skipped, for pages of results. Raises QueryError for a query that cannot run."""
+    """Search the archive's index (``issue``: within one issue only; ``hidden``: issues
+    left out, as if they were not there); ``offset`` hits are skipped, for pages of
+    results. Raises QueryError for a query that cannot run."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
     if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_LIMIT - limit:
@@ -161,7 +166,7 @@ def search(
     by_date = sort == "date"
     wanted = offset + limit
     pool = wanted if by_date else max(MIN_POOL, wanted * 3)
-    strict_query = build_query(parsed, {}, Scope(low, high, issue))
+    strict_query = build_query(parsed, {}, Scope(low, high, issue, hidden))
 
     total, candidates = index.engine.search(strict_query, pool, by_date)
     strict_keys = {_key(c) for c in candidates}
@@ -170,7 +175,7 @@ def search(
         most = FEW_ALTERNATIVES if total >= MANY_PAGES else MAX_ALTERNATIVES
         alternatives = fuzzy_alternatives(index.engine, parsed.all_syllables, most)
         if any(len(a) > 1 for a in alternatives.values()):
-            near_query = build_query(parsed, alternatives, Scope(low, high, issue))
+            near_query = build_query(parsed, alternatives, Scope(low, high, issue, hidden))
             _, more = index.engine.search(near_query, pool, by_date)
             candidates += [c for c in more if _key(c) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
@@ -207,12 +212,27 @@ def search(
             snippet = make_snippet(candidate.doc.text, typed if exact else near_marks)
             hits.append(_hit(candidate, found.score, snippet, near=not exact, matched=everything))
     near = any(h.near for h in hits)
+    suggestion = suggest(index.engine, parsed, [c.doc.exact for _, c in scored[:SUGGEST_CONTEXT]]
+                         + [r.candidate.doc.exact for r in relaxed[:SUGGEST_CONTEXT]])
+    if suggestion and hidden and not _visible(index, suggestion, parsed, hidden):
+        suggestion = None
     return SearchResults(
         parsed.text, total, hits, fuzzy=near, near_total=near_total, relaxed_total=len(relaxed),
-        relaxed=any(h.relaxed for h in hits), marks=near_marks if near else typed,
-        suggestion=suggest(index.engine, parsed, [c.doc.exact for _, c in scored[:SUGGEST_CONTEXT]]
-                           + [r.candidate.doc.exact for r in relaxed[:SUGGEST_CONTEXT]]),
+        relaxed=any(h.relaxed for h in hits), marks=near_marks if near else typed, suggestion=suggestion,
     )
+
+
+def _visible(index: SearchIndex, suggestion: str, parsed: ParsedQuery, hidden: frozenset[str]) -> bool:
+    """The suggestion's new words stand together on a page the visitor may see: the
+    vocabulary it is drawn from spans the whole index, and a word that only an internal
+    issue holds must not leave through it."""
+    typed = {canonical(w).lower() for w in parsed.text.split()}
+    new = [w.lower() for w in suggestion.split() if w.lower() not in typed]
+    if not new:
+        return True
+    query = EngineQuery(must=[[[((w,),)]] for w in dict.fromkeys(new)], hidden=hidden, field=EXACT)
+    total, _ = index.engine.search(query, 1)
+    return total > 0
 
 
 def _worth_showing(found: Relaxed, words: list[tuple[int, int]], folded_run: tuple[str, ...]) -> bool:

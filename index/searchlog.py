@@ -19,13 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from archive import Archive, ArchiveError
+from archive import Archive
 from index.search import SearchResults
 from vntext import canonical, fold
 
 LOG_FOLDER = "logs"
 LOG_FILE = "searches.jsonl"
-SETTINGS_FILE = "settings.json"  # the archive's own settings (not the index's)
 MAX_BYTES = 5 * 1024 * 1024  # rotate past this
 KEEP = 5  # rotated files kept: searches.jsonl.1 (newest) .. .5
 TOP = 20  # queries listed in each part of the report
@@ -98,14 +97,8 @@ class SearchLog:
 
 def open_search_log(archive: Archive, log_dir: Path | None = None) -> SearchLog | None:
     """The archive's search log, or None when its settings turn logging off."""
-    settings = archive.root / SETTINGS_FILE
-    if settings.is_file():
-        try:
-            values = json.loads(settings.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ArchiveError(f"{settings}: unreadable ({exc})") from None
-        if isinstance(values, dict) and values.get("search_log") is False:
-            return None
+    if archive.settings().get("search_log") is False:
+        return None
     return SearchLog(log_dir or archive.root / LOG_FOLDER)
 
 

@@ -150,9 +150,11 @@ class TantivyEngine:
     def _query(self, query: EngineQuery) -> tantivy.Query:
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for group in query.must:
-            options = [self._all(FOLD, option) for option in group]
+            options = [self._all(query.field, option) for option in group]
             clauses.append((tantivy.Occur.Must, self._any(options)))
-        clauses += [(tantivy.Occur.MustNot, self._phrase(FOLD, p)) for p in query.must_not]
+        clauses += [(tantivy.Occur.MustNot, self._phrase(query.field, p)) for p in query.must_not]
+        clauses += [(tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "issue", issue))
+                    for issue in sorted(query.hidden)]
         clauses += [
             (tantivy.Occur.Should, tantivy.Query.boost_query(self._phrase(b.field, b.phrase), b.weight))
             for b in query.boosts

@@ -152,7 +152,7 @@ class WhooshEngine:
 
     def _query(self, query: EngineQuery) -> wq.Query:
         must: list[wq.Query] = [
-            wq.Or([wq.And([self._phrase(FOLD, p) for p in option]) for option in group])
+            wq.Or([wq.And([self._phrase(query.field, p) for p in option]) for option in group])
             for group in query.must
         ]
         if query.issue is not None:
@@ -160,8 +160,10 @@ class WhooshEngine:
         if query.date_from is not None or query.date_to is not None:
             must.append(wq.NumericRange("date_key", query.date_from or 1, query.date_to))
         required: wq.Query = wq.And(must)
-        if query.must_not:
-            required = wq.AndNot(required, wq.Or([self._phrase(FOLD, p) for p in query.must_not]))
+        left_out = [self._phrase(query.field, p) for p in query.must_not]
+        left_out += [wq.Term("issue", issue) for issue in sorted(query.hidden)]
+        if left_out:
+            required = wq.AndNot(required, wq.Or(left_out))
         if not query.boosts:
             return required
         boosts = [self._phrase(b.field, b.phrase).with_boost(b.weight) for b in query.boosts]

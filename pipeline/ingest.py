@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from archive import Archive, ArchiveError, IssueRecord, PageRecord, StagedIssue
+from archive import VISIBILITIES, Archive, ArchiveError, IssueRecord, PageRecord, StagedIssue
 from archive.bag import bag_issues, is_bag
 from archive.fsutil import sha256_file, sha256_tree
 from archive.store import page_name
@@ -76,6 +76,7 @@ class IngestOptions:
     executor: ExecutorFactory = local_pool
     wait: bool = False  # for another writer of the archive to finish, instead of failing
     correct: bool = True  # put back tone and vowel marks OCR misread (vntext.diacritics)
+    visibility: str | None = None  # of the new issues; None: the archive's settings.json default
 
 
 @dataclass(frozen=True)
@@ -177,8 +178,13 @@ def ingest(
     Raises MissingDependency or ArchiveError for problems that stop the whole batch."""
     options = options or IngestOptions()
     options.ocr.check()
+    archive = Archive.open(archive_root, create=True)
+    if options.visibility is None:
+        options = replace(options, visibility=archive.default_visibility())
+    elif options.visibility not in VISIBILITIES:
+        raise ArchiveError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {options.visibility!r}")
     job = IngestJob(
-        Archive.open(archive_root, create=True), options, hooks or IngestHooks(),
+        archive, options, hooks or IngestHooks(),
         read_manifest(options.manifest) if options.manifest else {},
     )
     job.run(paths)
@@ -422,6 +428,7 @@ class IngestJob:
                 source=issue.source.name, source_kind=issue.source.kind.value,
                 source_sha256=issue.sha256, provenance=meta.provenance,
                 pages=[issue.pages[n] for n in sorted(issue.pages)],
+                visibility=self.options.visibility or "public",
             )
             note = self._derive(staged, record)
             sealed = self.archive.commit(staged, record)

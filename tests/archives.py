@@ -38,3 +38,14 @@ def build(root: Path, samples: dict[str, SampleIssue]) -> Path:
     save_text_pdf(SampleIssue("x", [[HOSTILE]]), scans / "ban-tin-so-07-thang-07-2022.pdf")
     ingest_into(root / "archive", [scans])
     return root / "archive"
+
+
+def api_token(archive: Path, role: str) -> dict[str, str]:
+    """Headers with a new API token of a new account of ``role`` in the archive's state."""
+    from bantin.accounts import Accounts
+    from bantin.state import State
+
+    accounts = Accounts.of(State.open(archive))
+    name = f"{role}-{len(accounts.accounts()) + 1}"
+    accounts.add(name, role, "mat-khau-dai")
+    return {"Authorization": f"Bearer {accounts.new_token(name)[1]}"}

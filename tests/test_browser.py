@@ -56,18 +56,19 @@ def bulletin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     yield from serve(work / "archive")
 
 
-def serve(archive: Path) -> Iterator[Served]:
+def serve(archive: Path, *options: str) -> Iterator[Served]:
+    """``bantin serve`` on a free loopback port, until the module's tests are done."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     bantin = str(Path(sys.executable).parent / "bantin")
-    process = subprocess.Popen([bantin, "serve", "--archive", str(archive), "--port", str(port)],
+    process = subprocess.Popen([bantin, "serve", "--archive", str(archive), "--port", str(port), *options],
                                stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(url + "/api/issues", timeout=1)  # noqa: S310 (loopback)
+                urllib.request.urlopen(url + "/login", timeout=1)  # noqa: S310 (loopback)
                 break
             except OSError:
                 time.sleep(0.1)

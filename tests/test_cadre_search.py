@@ -17,7 +17,7 @@ from archive import Archive
 from bantin.web import create_app
 from index import SearchIndex, open_index, search
 from index.searchlog import SearchEntry, SearchLog, report
-from tests.archives import ingest_into, text_scans
+from tests.archives import api_token, ingest_into, text_scans
 
 BANTIN = str(Path(sys.executable).parent / "bantin")
 
@@ -185,10 +185,13 @@ def test_search_log_and_report(archive: Path, tmp_path: Path) -> None:
     cli = json.loads(subprocess.run(
         [BANTIN, "report", "searches", "--json", "--archive", str(archive), "--log-dir", str(logs)],
         capture_output=True, text=True, check=True).stdout)
-    assert cli == client.get("/api/report/searches").json() == summary.to_dict()
-    future = client.get("/api/report/searches", params={"since": "2999-01"}).json()
+    archivist = api_token(archive, "archivist")
+    assert client.get("/api/report/searches").status_code == 401  # the editors' report needs an account
+    assert client.get("/api/report/searches", headers=api_token(archive, "reader")).status_code == 403
+    assert cli == client.get("/api/report/searches", headers=archivist).json() == summary.to_dict()
+    future = client.get("/api/report/searches", params={"since": "2999-01"}, headers=archivist).json()
     assert future["searches"] == 0
-    page = client.get("/report/searches").text
+    page = client.get("/report/searches", headers=archivist).text
     assert "những điều được tìm mà bản tin chưa có" in page.lower() and "xyzzy qwertz" in page
 
 

@@ -236,7 +236,7 @@ def test_cli_ingest_list_show(tmp_path: Path) -> None:
         env={**os.environ, "BANTIN_ARCHIVE": str(archive)},
     ).stdout)
     assert listed == [{"id": listed[0]["id"], "number": 7, "date": "2018-07", "title": None,
-                       "pages": 1, "source": "scan.pdf"}]
+                       "pages": 1, "source": "scan.pdf", "visibility": "public"}]
     shown = json.loads(subprocess.run(
         [*bantin, "show", listed[0]["id"][:6], "--archive", str(archive), "--json"],
         capture_output=True, text=True, check=True,

@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from archive import Archive
 from archive.hocr import word_boxes
 from bantin.samples import SampleIssue, save_text_pdf
+from bantin.state import STATE_FILE, State
+from bantin.usage import Usage
 from bantin.web import create_app
 from tests.archives import build, ingest_into
 
@@ -190,15 +192,18 @@ def test_read_only_and_new_issues_show_without_restart(
 
     def snapshot() -> dict[str, int]:
         return {str(p): p.stat().st_mtime_ns for p in archive.rglob("*")
-                if p.is_file() and "logs" not in p.relative_to(archive).parts}
+                if p.is_file() and "logs" not in p.relative_to(archive).parts
+                and not p.name.startswith(STATE_FILE)}
 
     before = snapshot()
     for url in ("/", "/search?q=chi+bo", "/api/search?q=chi+bo", "/api/issues",
                 f"/issues/{ids(archive)['so12.pdf']}/pages/1?q=chi+bo",
                 f"/issues/{ids(archive)['so12.pdf']}/pages/1/thumb.jpg"):
         assert client.get(url).status_code == 200, url
-    assert snapshot() == before  # the server wrote nothing but its search log
+    assert snapshot() == before  # the server wrote nothing but its search log and usage counts
     assert len((archive / "logs" / "searches.jsonl").read_text("utf-8").splitlines()) == 2
+    counted = Usage(State.open(archive)).report().total
+    assert (counted.search, counted.page, counted.issue) == (2, 1, 0)
     assert "không có" not in client.get("/").text.lower()
     new = tmp_path / "new"
     new.mkdir()

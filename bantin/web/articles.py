@@ -13,29 +13,33 @@ from fastapi.responses import HTMLResponse, Response
 
 from archive import IssueNotFound
 from bantin.present import BULLETIN, article_citation, date_label, number_label
+from bantin.usage import Usage
+from bantin.web.auth import viewer
+from bantin.web.files import cached_bytes
 from bantin.web.reader import ArchiveReader
 from index import QueryError, search
 from index.snippets import Marks, highlight_spans
 
 FEED_ISSUES = 20
-CACHE = "public, max-age=86400"
 
 PageFn = Callable[..., HTMLResponse]
 MarkFn = Callable[[str, list[tuple[int, int]]], Any]
 
 
-def add_routes(app: FastAPI, reader: ArchiveReader, page: PageFn, marked: MarkFn) -> None:
+def add_routes(app: FastAPI, reader: ArchiveReader, page: PageFn, marked: MarkFn, usage: Usage) -> None:
     @app.get("/issues/{issue_id}/articles/{n:int}", response_class=HTMLResponse, include_in_schema=False)
     def article_view(request: Request, issue_id: str, n: int, q: str = "") -> HTMLResponse:
-        record = reader.issue(issue_id)
+        record = reader.issue(issue_id, viewer(request))
         found = reader.articles(record)
         article = found.article(n)
         if article is None:
             raise IssueNotFound(f"issue {record.id} has no article {n}")
+        usage.count("article", record.id)
         marks: Marks = ()
         if q.strip():
             with suppress(QueryError):
-                marks = search(reader.index(), q, limit=1, issue=record.id).marks
+                marks = search(reader.index(), q, limit=1, issue=record.id,
+                               hidden=reader.hidden(viewer(request))).marks
         paragraphs = [marked(p, highlight_spans(p, marks)) for p in article.text.split("\n\n")]
         link = str(request.url_for("article_view", issue_id=record.id, n=n))
         return page(request, "article.html", record=record, article=article, q=q, paragraphs=paragraphs,
@@ -45,21 +49,19 @@ def add_routes(app: FastAPI, reader: ArchiveReader, page: PageFn, marked: MarkFn
 
     @app.get("/issues/{issue_id}/articles/{n:int}/regions/{k:int}.jpg", include_in_schema=False)
     def article_region(request: Request, issue_id: str, n: int, k: int) -> Response:
-        record = reader.issue(issue_id)
+        record = reader.issue(issue_id, viewer(request))
         article = reader.articles(record).article(n)
         if article is None or not 0 <= k < len(article.regions):
             raise IssueNotFound(f"issue {record.id} has no such article region")
         region = article.regions[k]
         data, etag = reader.region_image(record, region.page, region.box)
-        etag = f'"{etag}"'
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE})
-        return Response(data, media_type="image/jpeg", headers={"ETag": etag, "Cache-Control": CACHE})
+        return cached_bytes(request, record, data, f'"{etag}"')
 
     @app.get("/feed.atom", include_in_schema=False)
     def feed(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
-        newest = sorted(reader.issues(), key=lambda r: (r.date or "", r.ingested_at), reverse=True)
+        newest = sorted(reader.issues(viewer(request)), key=lambda r: (r.date or "", r.ingested_at),
+                        reverse=True)
         records = newest[:FEED_ISSUES]
         entries = []
         for record in records:

@@ -1,5 +1,7 @@
 """The web application's read-only view of one archive: issues (cached until the archive
-changes), the shared index reader, files that may be served, thumbnails."""
+changes), the shared index reader, files that may be served, thumbnails. What a viewer
+may not see is not there: an internal issue asked for by an anonymous visitor is
+IssueNotFound, as an issue that does not exist."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from PIL import Image
 
 from archive import Archive, IssueNotFound, IssueRecord, PageRecord
 from archive.store import page_name
+from bantin.accounts import Viewer
 from index import IssueArticles, SearchIndex, load_articles
 
 ISSUE_ID = re.compile(r"[0-9a-f]{6,64}")
@@ -34,7 +37,8 @@ class ArchiveReader:
 
     archive: Archive
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _issues: tuple[int, list[IssueRecord]] = field(default_factory=lambda: (-1, []))
+    _issues: tuple[int, list[IssueRecord], frozenset[str]] = field(
+        default_factory=lambda: (-1, [], frozenset()))
     _index: SearchIndex | None = None
     _thumbs: OrderedDict[tuple[str, int], bytes] = field(default_factory=OrderedDict)
 
@@ -42,21 +46,44 @@ class ArchiveReader:
     def open(cls, root: Path) -> ArchiveReader:
         return cls(Archive.open(root))
 
-    def issues(self) -> list[IssueRecord]:
-        """All issues by date; re-read only when an ingest has renamed a new one in."""
+    def _all(self) -> tuple[list[IssueRecord], frozenset[str]]:
+        """Every issue by date, and the internal ones' ids; re-read only when an ingest
+        or an edit has changed the issues folder."""
         try:
             stamp = self.archive.issues_dir.stat().st_mtime_ns
         except FileNotFoundError:
-            return []
+            return [], frozenset()
         with self._lock:
             if self._issues[0] != stamp:
-                self._issues = (stamp, self.archive.issues())
-            return self._issues[1]
+                records = self.archive.issues()
+                internal = frozenset(r.id for r in records if r.visibility != "public")
+                self._issues = (stamp, records, internal)
+            return self._issues[1], self._issues[2]
 
-    def issue(self, issue_id: str) -> IssueRecord:
+    def issues(self, viewer: Viewer) -> list[IssueRecord]:
+        """The issues the viewer may see, by date."""
+        return [r for r in self._all()[0] if viewer.sees(r)]
+
+    def hidden(self, viewer: Viewer) -> frozenset[str]:
+        """Issues a search for this viewer leaves out."""
+        records, internal = self._all()
+        if viewer.user is not None:
+            return frozenset()
+        return internal if viewer.anonymous_public else frozenset(r.id for r in records)
+
+    def issue(self, issue_id: str, viewer: Viewer) -> IssueRecord:
+        """The issue of this id (or unique prefix among those the viewer sees)."""
         if not ISSUE_ID.fullmatch(issue_id):
             raise IssueNotFound(f"no issue {issue_id!r}")
-        return self.archive.load_issue(self.archive.resolve_id(issue_id))
+        if not self.archive.has_issue(issue_id):
+            matches = [r.id for r in self.issues(viewer) if r.id.startswith(issue_id)]
+            if len(matches) != 1:
+                raise IssueNotFound(f"no issue {issue_id!r}")
+            issue_id = matches[0]
+        record = self.archive.load_issue(issue_id)  # read afresh: a visibility edited just now counts
+        if not viewer.sees(record):
+            raise IssueNotFound(f"no issue {issue_id!r}")
+        return record
 
     def page(self, record: IssueRecord, n: int) -> PageRecord:
         for page in record.pages:
