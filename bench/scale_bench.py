@@ -27,6 +27,7 @@ from vntext import clean_text, fold
 
 SYLLABLES_PER_PAGE = 600
 PAGES_PER_ISSUE = 20
+INTERNAL_EVERY = 10  # one issue in ten is internal: anonymous searches leave them out
 
 
 def build_archive(root: Path, pages: int, rng: random.Random) -> Archive:
@@ -77,6 +78,7 @@ def build_archive(root: Path, pages: int, rng: random.Random) -> Archive:
             id=issue_id, number=1 + issue_no % 24, date=f"{year}-{1 + issue_no % 12:02d}", title=None,
             source=f"synthetic-{issue_no}.pdf", source_kind="pdf", source_sha256=issue_id * 4,
             provenance={}, pages=records,
+            visibility="internal" if issue_no % INTERNAL_EVERY == 0 else "public",
         )
         archive.commit(staged, record)
         # What an ingest stores: the segmenter's articles (checked against it on the first

@@ -1,5 +1,8 @@
 """Web load: p50/p95 of ``/api/search`` under 20 concurrent clients on loopback, against
-``bantin serve`` on the demo archive and on the synthetic scale archive (100,000 pages).
+``bantin serve`` on the demo archive and on the synthetic scale archive (100,000 pages,
+one issue in ten internal), as anonymous visitors (internal issues left out of every
+search) and as signed-in readers (a session cookie, looked up on every request); and
+what one login costs in CPU time (argon2).
 
 Bounded: each client sends a fixed number of requests, one at a time, on one keep-alive
 connection; the whole run stops after its requests or its time limit, whichever is first.
@@ -20,8 +23,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bantin.accounts import Accounts
 from bantin.ingesting import index_hooks
 from bantin.samples import write_demo_scans
+from bantin.state import State
 from bench.corpus import ATTRIBUTION
 from bench.scale_bench import build_archive, queries
 from index import IngestIndexer, reindex
@@ -56,7 +61,8 @@ def serve(archive: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     raise SystemExit("web bench: the server did not start")
 
 
-def load(port: int, asked: list[str]) -> tuple[list[float], int, float]:
+def load(port: int, asked: list[str],
+         headers: dict[str, str] | None = None) -> tuple[list[float], int, float]:
     """Latencies (ms) of every answered request, the error count, and the wall time."""
     times: list[float] = []
     errors = 0
@@ -73,7 +79,7 @@ def load(port: int, asked: list[str]) -> tuple[list[float], int, float]:
             path = "/api/search?" + urllib.parse.urlencode({"q": query, "limit": 10})
             started = time.perf_counter()
             try:
-                connection.request("GET", path)
+                connection.request("GET", path, headers=headers or {})
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -99,17 +105,46 @@ def load(port: int, asked: list[str]) -> tuple[list[float], int, float]:
 
 
 def measure(name: str, archive: Path, asked: list[str], workers: int) -> None:
+    """Anonymous and signed-in, one after the other on the same server."""
+    cookie = {"Cookie": f"bantin_session={reader_session(archive)}"}
     process, port = serve(archive, workers)
+    p95 = {}
     try:
         load(port, asked[:40])  # warm-up: index files into the page cache
-        times, errors, wall = load(port, asked)
+        for who, headers in (("anonymous", None), ("signed in", cookie)):
+            times, errors, wall = load(port, asked, headers)
+            cuts = statistics.quantiles(times, n=20) if len(times) > 1 else [0.0] * 19
+            p95[who] = cuts[18]
+            print(f"  {name}, --workers {workers}, {who}: {len(times)} requests, {errors} errors, "
+                  f"p50 {statistics.median(times):.0f} ms, p95 {cuts[18]:.0f} ms, "
+                  f"{len(times) / wall:.0f} requests/s (goal p95 <= 300 ms at 100,000 pages, no error)")
     finally:
         process.terminate()
         process.wait(timeout=30)
-    cuts = statistics.quantiles(times, n=20) if len(times) > 1 else [0.0] * 19
-    print(f"  {name}, --workers {workers}: {len(times)} requests, {errors} errors, "
-          f"p50 {statistics.median(times):.0f} ms, p95 {cuts[18]:.0f} ms, "
-          f"{len(times) / wall:.0f} requests/s (goal p95 <= 300 ms at 100,000 pages, no error)")
+    print(f"  {name}, --workers {workers}: p95 signed in / anonymous = "
+          f"{p95['signed in'] / max(p95['anonymous'], 1e-9):.2f}")
+
+
+def reader_session(archive: Path) -> str:
+    """A reader's browser session in the archive's state, as a login leaves it."""
+    accounts = Accounts.of(State.open(archive))
+    if "bench-reader" not in {a.name for a in accounts.accounts()}:
+        accounts.add("bench-reader", "reader", "bench-password")
+    return accounts.start_session(accounts.user("bench-reader"))
+
+
+def login_cost(archive: Path, rounds: int = 5) -> None:
+    """CPU seconds (every thread of this process) and wall time of one password check."""
+    accounts = Accounts.of(State.open(archive))
+    reader_session(archive)
+    cpu, wall = [], []
+    for k in range(rounds):
+        started_cpu, started = time.process_time(), time.perf_counter()
+        assert accounts.login("bench-reader", "bench-password", f"10.0.0.{k}") is not None
+        cpu.append(time.process_time() - started_cpu)
+        wall.append(time.perf_counter() - started)
+    print(f"  one login (argon2id, pwdlib defaults): {statistics.median(cpu):.3f} s CPU, "
+          f"{statistics.median(wall):.3f} s wall (median of {rounds}; goal < 0.5 s of one core)")
 
 
 def main(pages: int = 100_000, seed: int = 11) -> None:
@@ -121,6 +156,7 @@ def main(pages: int = 100_000, seed: int = 11) -> None:
     indexer = IngestIndexer(demo)
     ingest(write_demo_scans(work / "demo-scans"), demo, hooks=index_hooks(indexer))
     asked = queries(CLIENTS * REQUESTS_PER_CLIENT, rng)
+    login_cost(demo)
     for workers in (1, 2):
         measure("demo archive (4 issues)", demo, asked, workers)
     build_archive(work / "scale-archive", pages, rng)

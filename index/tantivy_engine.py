@@ -153,8 +153,9 @@ class TantivyEngine:
             options = [self._all(query.field, option) for option in group]
             clauses.append((tantivy.Occur.Must, self._any(options)))
         clauses += [(tantivy.Occur.MustNot, self._phrase(query.field, p)) for p in query.must_not]
-        clauses += [(tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "issue", issue))
-                    for issue in sorted(query.hidden)]
+        if query.hidden:  # one set query: an archive may hold thousands of internal issues
+            clauses.append((tantivy.Occur.MustNot,
+                            tantivy.Query.term_set_query(self.schema, "issue", sorted(query.hidden))))
         clauses += [
             (tantivy.Occur.Should, tantivy.Query.boost_query(self._phrase(b.field, b.phrase), b.weight))
             for b in query.boosts

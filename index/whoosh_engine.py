@@ -162,8 +162,8 @@ class WhooshEngine:
         required: wq.Query = wq.And(must)
         left_out = [self._phrase(query.field, p) for p in query.must_not]
         left_out += [wq.Term("issue", issue) for issue in sorted(query.hidden)]
-        if left_out:
-            required = wq.AndNot(required, wq.Or(left_out))
+        if left_out:  # And(Not): AndNot let left-out documents through (whoosh-reloaded 2.7)
+            required = wq.And([required, wq.Not(wq.Or(left_out))])
         if not query.boosts:
             return required
         boosts = [self._phrase(b.field, b.phrase).with_boost(b.weight) for b in query.boosts]

@@ -109,8 +109,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
         if api:
             return JSONResponse({"error": str(exc)}, status_code=status)
         title = "Không có quyền" if status == 403 else "Không tìm thấy" if status == 404 else "Lỗi"
-        return templates.TemplateResponse(request, "error.html", {"message": str(exc), "heading": title},
-                                          status_code=status)
+        return page(request, "error.html", status, message=str(exc), heading=title)
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         response = templates.TemplateResponse(request, name, context, status_code=status)
