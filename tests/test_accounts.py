@@ -426,3 +426,45 @@ def test_visibility_of_new_issues_from_settings_and_edits(tmp_path: Path) -> Non
     assert record.history[-1] == {**record.history[-1], "field": "visibility", "old": "internal",
                                   "new": "public", "note": "đã giải mật"}
     assert bantin("edit", record.id, "--visibility", "secret", "--archive", str(archive)).returncode == 2
+
+
+def test_state_and_uploads_leave_verify_and_the_bag_alone(site: Served, tmp_path: Path) -> None:
+    assert (site.archive / "state.sqlite3").is_file()
+    (site.archive / "uploads").mkdir(exist_ok=True)
+    checked = bantin("verify", "--archive", str(site.archive))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert bantin("export", "--bagit", str(tmp_path / "bag"), "--archive", str(site.archive)).returncode == 0
+    exported = {p.name for p in (tmp_path / "bag").rglob("*")}
+    assert "issue.json" in exported and not exported & {"state.sqlite3", "uploads", "state.sqlite3-wal"}
+
+
+def test_admins_manage_accounts_in_the_browser(site: Served, browser: Browser) -> None:
+    assert httpx.get(site.url + "/accounts").status_code == 303
+    for role in ("doc-gia", "luu-tru"):
+        assert login(site.url, role).get("/accounts").status_code == 403
+    admin = login(site.url, "quan-tri")
+    refused = admin.post("/accounts", data={"action": "add", "username": "x", "role": "reader",
+                                            "password": PASSWORD})
+    assert refused.status_code == 403  # no CSRF token
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site.url}/login?next=/accounts")
+    page.fill("input[name=username]", "quan-tri")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    form = page.locator("form:has(input[name=action][value=add])")
+    form.locator("input[name=username]").fill("bi-thu")
+    form.locator("select[name=role]").select_option("archivist")
+    form.locator("input[name=password]").fill("mat-khau-bi-thu")
+    form.locator("button").click()
+    page.wait_for_load_state()
+    assert "Đã tạo tài khoản bi-thu" in page.inner_text("main")
+    shoot(page, "accounts-1280")
+    assert Accounts.of(State.open(site.archive)).user("bi-thu").archivist
+    assert login(site.url, "bi-thu", "mat-khau-bi-thu").get("/usage").status_code == 200
+    page.locator("tr:has(td:text-is('bi-thu')) form:has(input[value=remove]) button").click()
+    page.wait_for_load_state()
+    assert "Đã xóa tài khoản bi-thu" in page.inner_text("main")
+    assert "bi-thu" not in {a.name for a in Accounts.of(State.open(site.archive)).accounts()}
+    context.close()

@@ -32,6 +32,7 @@ from bantin.jobs import JobQueue, JobWorker
 from bantin.present import citation, date_label, issue_json, number_label
 from bantin.state import State
 from bantin.usage import Usage
+from bantin.web import admin as admin_routes
 from bantin.web import articles as article_routes
 from bantin.web import auth as auth_routes
 from bantin.web import usage as usage_routes
@@ -260,6 +261,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
 
     article_routes.add_routes(app, reader, page, marked, usage)
     auth_routes.add_routes(app, gate, page)
+    admin_routes.add_routes(app, gate.accounts, page)
     usage_routes.add_routes(app, reader, usage, page, lambda since: _report(search_log, since))
     workbench_routes.add_routes(app, reader, jobs, worker)
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from archive import BantinError
-from bantin.accounts import SESSION_SECONDS, Accounts, TooManyFailures, User, Viewer
+from bantin.accounts import SESSION_SECONDS, Accounts, Role, TooManyFailures, User, Viewer
 
 SESSION_COOKIE = "bantin_session"
 CSRF_COOKIE = "bantin_csrf"
@@ -77,6 +77,13 @@ def require_archivist(request: Request) -> Viewer:
         raise NotSignedIn("Cần đăng nhập bằng tài khoản cán bộ lưu trữ.")
     if not found.archivist:
         raise Forbidden("Trang này chỉ dành cho cán bộ lưu trữ và quản trị viên.")
+    return found
+
+
+def require_admin(request: Request) -> Viewer:
+    found = require_archivist(request)
+    if found.user is None or found.user.role != Role.admin:
+        raise Forbidden("Trang này chỉ dành cho quản trị viên.")
     return found
 
 
