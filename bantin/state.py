@@ -61,6 +61,8 @@ MIGRATIONS: tuple[str, ...] = (
         folder TEXT NOT NULL,
         files TEXT NOT NULL,
         created TEXT NOT NULL,
+        started REAL,
+        finished REAL,
         worker TEXT,
         pages_done INTEGER NOT NULL DEFAULT 0,
         pages_total INTEGER NOT NULL DEFAULT 0,

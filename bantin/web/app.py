@@ -263,7 +263,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
     auth_routes.add_routes(app, gate, page)
     admin_routes.add_routes(app, gate.accounts, page)
     usage_routes.add_routes(app, reader, usage, page, lambda since: _report(search_log, since))
-    workbench_routes.add_routes(app, reader, jobs, worker)
+    workbench_routes.add_routes(app, reader, jobs, worker, page)
 
     @app.get("/report/searches", response_class=HTMLResponse, include_in_schema=False)
     def report_page(request: Request, since: str = "") -> HTMLResponse:

@@ -1,28 +1,34 @@
-"""The archivists' side of the API: ingest uploads through the queue, follow a job,
-correct an issue's metadata. Changes take an archivist's API token (never a browser
-cookie, which another site's form could send along)."""
+"""The archivists' workbench: upload scans (a page in the browser, or the API) into the
+ingest queue and follow each job; correct an issue's metadata through the API.
+
+A change made from a browser is a form carrying its CSRF token; a change through the
+API takes an archivist's token (``Authorization: Bearer``), never a cookie that another
+site's form could send along. Reading a job's state is open to both."""
 
 from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from archive import IssueNotFound
+from bantin.accounts import Viewer
 from bantin.editing import edit_issue
-from bantin.jobs import JobQueue, JobWorker
-from bantin.web.auth import Forbidden, require_token_archivist
+from bantin.jobs import MANIFEST, JobQueue, JobWorker
+from bantin.web.auth import Forbidden, check_csrf, require_archivist, require_token_archivist
 from bantin.web.reader import ArchiveReader
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one request's files together
 EDIT_FIELDS = ("number", "date", "title", "visibility")
-SAFE_NAME = re.compile(r"[^\w.() -]+")
+UNSAFE = re.compile(r"[^\w.() -]+")
+PageFn = Callable[..., HTMLResponse]
 
 
 class TooLarge(Forbidden):
@@ -31,60 +37,97 @@ class TooLarge(Forbidden):
     http_status = 413
 
 
+class NoFiles(Forbidden):
+    http_status = 400
+
+
 def upload_name(name: str) -> str:
-    """A file name from the browser as it may stand in the archive's upload folder: its
-    last part, with nothing a path or a shell could read."""
-    cleaned = SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
-    return cleaned or "upload"
+    """Where a file from the browser lands in its job's folder: its relative path (a
+    folder dropped whole keeps its folder, one issue) with each part reduced to what no
+    path or shell could misread; nothing can climb out."""
+    parts = [UNSAFE.sub("_", p).strip(" .") for p in PurePosixPath(name.replace("\\", "/")).parts]
+    kept = [p for p in parts if p and p != "/"]
+    return "/".join(kept[-2:]) or "upload"  # a page folder, or a file
 
 
-def add_routes(app: FastAPI, reader: ArchiveReader, queue: JobQueue, worker: JobWorker) -> None:
-    @app.post("/api/ingest", status_code=202, summary="Queue files for ingest (multipart field "
-              "`files`); answers {\"job\": ID}")
-    async def api_ingest(request: Request) -> JSONResponse:
-        who = require_token_archivist(request)
-        size = int(request.headers.get("content-length") or 0)
-        if size > MAX_UPLOAD_BYTES:
-            raise TooLarge(f"Tải lên {size} byte: giới hạn là {MAX_UPLOAD_BYTES // 1024**2} MB mỗi lần.")
-        form = await request.form()
-        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+def add_routes(app: FastAPI, reader: ArchiveReader, queue: JobQueue, worker: JobWorker, page: PageFn) -> None:
+    async def receive(request: Request, form: FormData, who: Viewer) -> int:
+        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         if not uploads:
-            return JSONResponse({"error": "Không có tệp nào: gửi tệp trong trường multipart 'files'."}, 400)
+            raise NoFiles("Chưa chọn tệp nào (trường 'files').")
         folder = queue.folder()
         names: list[str] = []
         for upload in uploads:
             name = upload_name(upload.filename or "")
             while name in names:
-                name = f"_{name}"
+                last = PurePosixPath(name)
+                name = str(last.with_name(f"_{last.name}"))
             await run_in_threadpool(_save, upload, folder / name)
             names.append(name)
+        manifest = form.get("manifest")
+        if isinstance(manifest, UploadFile) and manifest.filename:
+            await run_in_threadpool(_save, manifest, folder / MANIFEST)
         job = queue.add(folder, names, who.user.name if who.user else "")
         worker.wake.set()
-        return JSONResponse({"job": job}, status_code=202)
+        return job
 
-    @app.get("/api/jobs/{job_id:int}", summary="An ingest job: state, pages done, each file's outcome")
+    def within_limit(request: Request) -> None:
+        size = int(request.headers.get("content-length") or 0)
+        if size > MAX_UPLOAD_BYTES:
+            raise TooLarge(f"Tải lên {size:,} byte: giới hạn là {MAX_UPLOAD_BYTES // 1024**2:,} MB mỗi lần.")
+
+    @app.post("/api/ingest", status_code=202, summary="Queue files for ingest (multipart field "
+              "`files`, optional `manifest` CSV); answers {\"job\": ID}")
+    async def api_ingest(request: Request) -> JSONResponse:
+        who = require_token_archivist(request)
+        within_limit(request)
+        return JSONResponse({"job": await receive(request, await request.form(), who)}, status_code=202)
+
+    @app.get("/api/jobs/{job_id:int}", summary="An ingest job: state, pages done, ETA, each file's outcome")
     def api_job(request: Request, job_id: int) -> dict[str, Any]:
-        require_token_archivist(request)
+        require_archivist(request)
         job = queue.job(job_id)
         if job is None:
             raise IssueNotFound(f"no job {job_id}")
         return job.to_dict()
 
+    @app.get("/upload", response_class=HTMLResponse, include_in_schema=False)
+    def upload_page(request: Request) -> HTMLResponse:
+        require_archivist(request)
+        return page(request, "upload.html", jobs=queue.recent(), limit_mb=MAX_UPLOAD_BYTES // 1024**2)
+
+    @app.post("/upload", include_in_schema=False)
+    async def upload(request: Request) -> Response:
+        who = require_archivist(request)
+        within_limit(request)
+        form = await request.form()
+        check_csrf(request, form)
+        return RedirectResponse(f"/jobs/{await receive(request, form, who)}", status_code=303)
+
+    @app.get("/jobs/{job_id:int}", response_class=HTMLResponse, include_in_schema=False)
+    def job_page(request: Request, job_id: int) -> HTMLResponse:
+        require_archivist(request)
+        job = queue.job(job_id)
+        if job is None:
+            raise IssueNotFound(f"Không có lượt nhập {job_id}")
+        return page(request, "job.html", job=job)
+
     @app.patch("/api/issues/{issue_id}", summary="Correct an issue's number, date, title or visibility "
                "(`bantin edit`); the history keeps each change")
-    async def api_edit(request: Request, issue_id: str) -> dict[str, Any]:
+    async def api_edit(request: Request, issue_id: str) -> Response:
         who = require_token_archivist(request)
         record = reader.issue(issue_id, who)
         body = await request.json()
         if not isinstance(body, dict) or not set(body) <= {*EDIT_FIELDS, "note"}:
-            return JSONResponse(  # type: ignore[return-value]
-                {"error": f"send a JSON object with some of {', '.join(EDIT_FIELDS)} and note"}, 400)
+            fields = ", ".join(EDIT_FIELDS)
+            return JSONResponse({"error": f"send a JSON object with some of {fields} and note"}, 400)
         changes = {k: body[k] for k in EDIT_FIELDS if k in body}
         edited = await run_in_threadpool(edit_issue, reader.archive.root, record.id, changes,
                                          body.get("note"), wait=True)
-        return edited.summary()
+        return JSONResponse(edited.summary())
 
 
 def _save(upload: UploadFile, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
         shutil.copyfileobj(upload.file, out)

@@ -1,0 +1,117 @@
+"""The archivists' workbench in a real Chromium against `bantin serve`: upload scans
+(a PDF, a ZIP of a page folder, a file that is no scan) with a manifest, follow the job
+until each file's outcome shows; and the pieces a hostile upload meets."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+
+from archive import Archive
+from bantin.jobs import unpack_zip
+from bantin.samples import SampleIssue, render_issue, save_image_folder, save_text_pdf
+from bantin.web.workbench import upload_name
+from tests.conftest import TEST_DPI
+from tests.test_accounts import PASSWORD, add_user, login
+from tests.test_browser import Served, browser, serve, shoot
+
+__all__ = ["browser"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    work = tmp_path_factory.mktemp("workbench")
+    (work / "in").mkdir()
+    save_text_pdf(SampleIssue("a", [["Chi bộ thôn Tây sinh hoạt chuyên đề về phòng chống thiên tai."]]),
+                  work / "in" / "ban-tin-so-01-thang-01-2021.pdf")
+    archive = work / "archive"
+    from bantin.ingesting import index_hooks
+    from index import IngestIndexer
+    from pipeline import IngestOptions, ingest
+
+    assert ingest([work / "in"], archive, IngestOptions(jobs=1), index_hooks(IngestIndexer(archive))).ok
+    add_user(archive, "luu-tru", "archivist")
+    add_user(archive, "doc-gia", "reader")
+    yield from serve(archive)
+
+
+def test_an_archivist_uploads_scans_and_follows_the_job(
+    site: Served, browser: Browser, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "so-moi.pdf"
+    save_text_pdf(SampleIssue("b", [["Hội nghị bàn về chuyển đổi số ở xã Hòa Bình."]]), pdf)
+    folder = save_image_folder(render_issue(SampleIssue("c", [["Đảng viên thôn Đông trồng rừng phòng hộ "
+                                                               "ven biển, giữ đất giữ làng."]]),
+                                            dpi=TEST_DPI), tmp_path / "ban-tin-so-02-2021")
+    zipped = tmp_path / "trang-quet.zip"
+    with zipfile.ZipFile(zipped, "w") as out:
+        for page in folder.iterdir():
+            out.write(page, f"{folder.name}/{page.name}")
+    junk = tmp_path / "ghi-chu.pdf"
+    junk.write_text("không phải bản quét", "utf-8")
+    manifest = tmp_path / "bang-ke.csv"
+    with manifest.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([["file", "number", "date", "title"],
+                                   ["so-moi.pdf", "9", "2022-09", "Số chuyển đổi số"]])
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site.url}/login?next=/upload")
+    page.fill("input[name=username]", "luu-tru")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.endswith("/upload")
+    page.set_input_files("input[name=files]", [str(pdf), str(zipped), str(junk)])
+    page.set_input_files("input[name=manifest]", str(manifest))
+    shoot(page, "upload-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.click("form.upload button[type=submit]")
+    page.wait_for_load_state()
+    assert "/jobs/" in page.url
+    page.wait_for_selector("text=xong", timeout=120_000)  # the page refreshes itself until then
+    shoot(page, "job-360")
+    rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
+            for r in page.locator("#outcomes tbody tr").all()}
+    assert rows == {"so-moi.pdf": "đã thêm", "trang-quet/ban-tin-so-02-2021": "đã thêm", "ghi-chu.pdf": "lỗi"}
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
+    records = {r.source: r for r in Archive.open(site.archive).issues()}
+    assert records["so-moi.pdf"].number == 9 and records["so-moi.pdf"].title == "Số chuyển đổi số"
+    assert len(records["ban-tin-so-02-2021"].pages) == 1
+    found = httpx.get(site.url + "/api/search", params={"q": "trong rung phong ho"}).json()["hits"]
+    assert found and found[0]["issue"] == records["ban-tin-so-02-2021"].id
+    assert not list((site.archive / "uploads").iterdir())  # a finished job leaves no files behind
+
+
+def test_uploads_need_an_archivist_and_the_forms_token(site: Served, tmp_path: Path) -> None:
+    files = {"files": ("x.pdf", b"%PDF-1.4", "application/pdf")}
+    assert httpx.get(site.url + "/upload").status_code == 303
+    reader = login(site.url, "doc-gia")
+    assert reader.get("/upload").status_code == 403
+    assert reader.post("/upload", files=files).status_code == 403
+    assert reader.get("/api/jobs/1").status_code == 403
+    archivist = login(site.url, "luu-tru")
+    assert archivist.post("/upload", files=files).status_code == 403  # no CSRF token
+    assert archivist.get("/jobs/99999").status_code == 404
+
+
+def test_upload_names_and_zips_stay_inside_the_job(tmp_path: Path) -> None:
+    assert upload_name("../../etc/passwd") == "etc/passwd"
+    assert upload_name("C:\\scans\\so 5.pdf") == "scans/so 5.pdf"
+    assert upload_name("ban-tin/trang-1.jpg") == "ban-tin/trang-1.jpg"
+    assert upload_name("a;rm -rf $HOME`.pdf") == "a_rm -rf _HOME_.pdf"
+    assert upload_name("...") == "upload"
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as out:
+        out.writestr("../../escaped.txt", "x")
+    assert "outside" in unpack_zip(evil)[1]
+    assert not (tmp_path.parent / "escaped.txt").exists() and not (tmp_path / "evil").exists()
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really")
+    assert "not a readable ZIP" in unpack_zip(broken)[1]
