@@ -607,6 +607,29 @@ def _since(value: str | None) -> date | None:
     return date(parts[0], parts[1], parts[2])
 
 
+@main.command("watch")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@archive_option
+@click.option("--settle", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds a file must stop growing before it is ingested.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Seconds between looks at the folder.")
+@click.option("--visibility", type=click.Choice(VISIBILITIES), default=None,
+              help="Of the new issues (default: settings.json's default_visibility, else public).")
+@click.option("--once", is_flag=True, help="Ingest what has arrived, then stop (for cron).")
+def watch_command(folder: Path, archive_root: Path, settle: float, interval: float, visibility: str | None,
+                  once: bool) -> None:
+    """Ingest what scanners drop into FOLDER once it stops growing; move it to FOLDER/done/,
+    or to FOLDER/failed/ with a NAME.reason.txt saying why."""
+    from bantin.watch import WatchFolder
+
+    with handled():
+        watcher = WatchFolder(folder, archive_root, settle, IngestOptions(wait=True, visibility=visibility))
+        if not once:
+            click.echo(f"watching {folder} for scans (Ctrl-C stops)")
+        watcher.run(interval, once, report=click.echo)
+
+
 @main.command("migrate")
 @archive_option
 def migrate_command(archive_root: Path) -> None:

@@ -5,8 +5,13 @@ until each file's outcome shows; and the pieces a hostile upload meets."""
 from __future__ import annotations
 
 import csv
+import shutil
+import signal
+import subprocess
+import sys
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -16,6 +21,7 @@ from playwright.sync_api import Browser
 from archive import Archive
 from bantin.jobs import unpack_zip
 from bantin.samples import SampleIssue, render_issue, save_image_folder, save_text_pdf
+from bantin.watch import WatchFolder
 from bantin.web.workbench import upload_name
 from tests.conftest import TEST_DPI
 from tests.test_accounts import PASSWORD, add_user, login
@@ -115,3 +121,66 @@ def test_upload_names_and_zips_stay_inside_the_job(tmp_path: Path) -> None:
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK\x03\x04 not really")
     assert "not a readable ZIP" in unpack_zip(broken)[1]
+
+
+def test_a_growing_file_waits_until_it_settles(tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    watcher = WatchFolder(drop, tmp_path / "archive", settle=5)
+    scan = drop / "so-1.pdf"
+    scan.write_bytes(b"%PDF-1.4 half")
+    (drop / "so-2.pdf.part").write_bytes(b"still copying")
+    assert watcher.ready(now=0) == []
+    scan.write_bytes(b"%PDF-1.4 half and the rest")  # still growing
+    assert watcher.ready(now=4) == []
+    assert watcher.ready(now=8) == []  # changed at 4: not yet 5 s quiet
+    assert watcher.ready(now=9.5) == [scan]
+
+
+def test_watch_folder_ingests_moves_and_survives_a_restart(tmp_path: Path) -> None:
+    drop, archive = tmp_path / "drop", tmp_path / "archive"
+    drop.mkdir()
+    bantin_cli = str(Path(sys.executable).parent / "bantin")
+    command = [bantin_cli, "watch", str(drop), "--archive", str(archive), "--settle", "1",
+               "--interval", "0.3"]
+    watcher = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        first = drop / "ban-tin-so-04-thang-04-2021.pdf"
+        text = "Chi bộ thôn Nam họp bàn kế hoạch làm đường giao thông nông thôn."
+        save_text_pdf(SampleIssue("w", [[text]]), tmp_path / "first.pdf")
+        data = (tmp_path / "first.pdf").read_bytes()
+        with first.open("wb") as out:  # a scanner writing slowly
+            out.write(data[: len(data) // 2])
+            out.flush()
+            time.sleep(0.8)
+            out.write(data[len(data) // 2 :])
+        (drop / "hong.pdf").write_text("không phải PDF", "utf-8")
+        assert wait_for(lambda: (drop / "done" / first.name).exists()
+                        and (drop / "failed" / "hong.pdf").exists())
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.wait(timeout=30)
+    reason = (drop / "failed" / "hong.pdf.reason.txt").read_text("utf-8")
+    assert reason.count("\n") == 1 and "hong.pdf" in reason
+    [record] = Archive.open(archive).issues()
+    assert record.number == 4 and not first.exists()
+    # dropped while nothing watched: the next run takes it; the same scan again is not duplicated
+    folder = save_image_folder(render_issue(SampleIssue("p", [["Hội nông dân xã tổ chức tập huấn "
+                                                               "trồng lúa hữu cơ."]]), dpi=TEST_DPI),
+                               drop / "ban-tin-so-05-2021")
+    shutil.copy(tmp_path / "first.pdf", drop / "copy-of-first.pdf")
+    done = subprocess.run([*command, "--once"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"done: {folder.name}" in done.stdout and "done: copy-of-first.pdf" in done.stdout
+    assert len(Archive.open(archive).issues()) == 2
+    assert sorted(p.name for p in (drop / "done").iterdir()) == sorted([first.name, folder.name,
+                                                                         "copy-of-first.pdf"])
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 120) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
