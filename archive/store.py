@@ -375,9 +375,11 @@ class Archive:
         # readers cache the issue list by this folder's time: a changed visibility must show
         os.utime(self.issues_dir)
 
-    def edit(self, issue_id: str, changes: dict[str, Any], note: str | None = None) -> IssueRecord:
-        """Correct an issue's metadata (number, date, title, visibility); each change is kept in its
-        history (when, old value, new value, note). The caller holds the writer lock."""
+    def edit(self, issue_id: str, changes: dict[str, Any], note: str | None = None,
+             by: str | None = None) -> IssueRecord:
+        """Correct an issue's metadata (number, date, title, visibility); each change is kept
+        in its history (when, old value, new value, note, and who: ``by``, an account
+        name, when the change came through the web). The caller holds the writer lock."""
         record = self.load_issue(issue_id)
         moment = datetime.now(UTC).isoformat(timespec="seconds")
         history = list(record.history)
@@ -390,14 +392,15 @@ class Archive:
             old = getattr(record, name)
             if old == value:
                 continue
-            history.append({"at": moment, "field": name, "old": old, "new": value, "note": note})
+            history.append({"at": moment, "field": name, "old": old, "new": value, "note": note,
+                            **({"by": by} if by else {})})
             provenance[name] = "edited"
         edited = replace(record, **changes, history=history, provenance=provenance)
         self._rewrite(edited)
         return edited
 
     def edit_article(self, issue_id: str, field_name: str, anchor: tuple[int, int], old: str | None,
-                     new: str | None, note: str | None = None) -> IssueRecord:
+                     new: str | None, note: str | None = None, by: str | None = None) -> IssueRecord:
         """Record an archivist's correction of an article (``article.title``,
         ``article.join`` or ``article.split``) in the issue's history, where the segmenter
         finds and replays it: the article is named by the line it starts at (``anchor``:
@@ -407,7 +410,7 @@ class Archive:
             raise ArchiveError(f"{field_name}: not an article correction ({', '.join(ARTICLE_EDITS)})")
         record = self.load_issue(issue_id)
         entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "field": field_name,
-                 "anchor": list(anchor), "old": old, "new": new, "note": note}
+                 "anchor": list(anchor), "old": old, "new": new, "note": note, **({"by": by} if by else {})}
         edited = replace(record, history=[*record.history, entry])
         self._rewrite(edited)
         return edited

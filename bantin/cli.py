@@ -22,14 +22,13 @@ from archive.checks import pages_to_check
 from archive.format import valid_date
 from archive.migrate import migrate
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Role
-from bantin.editing import edit_issue
+from bantin.editing import ArticleEdit, edit_articles, edit_issue
 from bantin.ingesting import index_hooks
 from bantin.present import issue_json
 from bantin.state import State
 from bantin.usage import Counts, Usage
 from index import IngestIndexer, SearchResults, load_articles, open_index, reindex
 from index.articles import page_lines
-from index.manager import index_lock
 from index.schema import ENGINES
 from index.search import SORTS
 from index.search import search as run_search
@@ -382,28 +381,10 @@ def _edit_articles(issue_id: str, archive_root: Path, article_id: int | None, ti
             raise click.BadParameter("use PAGE:LINE, e.g. 2:14", param_hint="--split")
     elif not (title or join):
         raise click.UsageError("with --article give --title or --join")
+    anchor = (int(split.split(":")[0]), int(split.split(":")[1])) if split is not None else None
     with handled():
-        archive = Archive.open(archive_root)
-        with archive.writer_lock("edit"):
-            record = archive.load_issue(archive.resolve_id(issue_id))
-            index = open_index(archive_root, notify=_notify)
-            found = index.articles(record)
-            article = found.article(article_id) if article_id else None
-            if article_id and article is None:
-                raise IssueNotFound(f"issue {record.id} has no article {article_id}")
-            if split is not None:
-                anchor = (int(split.split(":")[0]), int(split.split(":")[1]))
-                record = archive.edit_article(record.id, "article.split", anchor, None, split, note)
-            if article is not None and title:
-                record = archive.edit_article(record.id, "article.title", article.start, article.title,
-                                              title, note)
-            if article is not None and join:
-                record = archive.edit_article(record.id, "article.join", article.start, article.title,
-                                              None, note)
-            with index_lock(archive):
-                index.put_issue(record, fresh=True)
-                index.engine.commit()
-            after = index.articles(record)
+        record, after = edit_articles(archive_root, issue_id,
+                                      [ArticleEdit(article_id, title, join, anchor)], note, notify=_notify)
     click.echo(f"edited {record.id}: {len(after.articles)} articles")
     for a in after.articles:
         click.echo(f"{a.id:3}. {a.title}  (pages {', '.join(map(str, a.pages))})")

@@ -1,19 +1,33 @@
-"""Correct an issue's metadata with the search index kept in step: one function for the
-CLI's ``bantin edit`` and the web API, above archive and index as ``ingesting`` is."""
+"""Correct an issue's metadata and its articles with the search index kept in step: one
+place for the CLI's ``bantin edit`` and the web's edit page and API, above archive and
+index as ``ingesting`` is."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archive import Archive, ArchiveError, IssueRecord
+from archive import Archive, ArchiveError, IssueNotFound, IssueRecord
 from archive.format import valid_date
-from index import open_index
-from index.manager import Notify
+from index import IssueArticles, open_index
+from index.manager import Notify, index_lock
+
+
+@dataclass(frozen=True)
+class ArticleEdit:
+    """One correction of the segmentation: an article (its number in the issue's
+    contents) gets a ``title`` or is ``join``ed to the one before it; or an article
+    begins at ``split`` (page, hOCR line)."""
+
+    article: int | None = None
+    title: str | None = None
+    join: bool = False
+    split: tuple[int, int] | None = None
 
 
 def edit_issue(archive_root: Path, issue_id: str, changes: dict[str, Any], note: str | None = None,
-               *, wait: bool = False, notify: Notify | None = None) -> IssueRecord:
+               *, by: str | None = None, wait: bool = False, notify: Notify | None = None) -> IssueRecord:
     """Apply ``changes`` (number, date, title, visibility) to an issue (an id or a unique
     prefix), keeping each in its history, and re-index it. Raises ArchiveError for a
     value the archive does not take."""
@@ -21,6 +35,35 @@ def edit_issue(archive_root: Path, issue_id: str, changes: dict[str, Any], note:
         raise ArchiveError(f"{changes['date']!r} is not a real date (YYYY, YYYY-MM or YYYY-MM-DD)")
     archive = Archive.open(archive_root)
     with archive.writer_lock("edit", wait=wait):
-        record = archive.edit(archive.resolve_id(issue_id), changes, note)
+        record = archive.edit(archive.resolve_id(issue_id), changes, note, by)
         open_index(archive_root, notify=notify).add_issue(record)
     return record
+
+
+def edit_articles(archive_root: Path, issue_id: str, edits: list[ArticleEdit], note: str | None = None,
+                  *, by: str | None = None, wait: bool = False,
+                  notify: Notify | None = None) -> tuple[IssueRecord, IssueArticles]:
+    """Record article corrections in the issue's history (where a new segmentation
+    replays them), segment the issue again and re-index it; the articles after."""
+    archive = Archive.open(archive_root)
+    with archive.writer_lock("edit", wait=wait):
+        record = archive.load_issue(archive.resolve_id(issue_id))
+        index = open_index(archive_root, notify=notify)
+        found = index.articles(record)
+        for edit in edits:  # articles are named by the contents before any of these edits
+            article = found.article(edit.article) if edit.article else None
+            if edit.article and article is None:
+                raise IssueNotFound(f"issue {record.id} has no article {edit.article}")
+            if edit.split is not None:
+                split = f"{edit.split[0]}:{edit.split[1]}"
+                record = archive.edit_article(record.id, "article.split", edit.split, None, split, note, by)
+            if article is not None and edit.title and edit.title != article.title:
+                record = archive.edit_article(record.id, "article.title", article.start, article.title,
+                                              edit.title, note, by)
+            if article is not None and edit.join:
+                record = archive.edit_article(record.id, "article.join", article.start, article.title,
+                                              None, note, by)
+        with index_lock(archive):
+            index.put_issue(record, fresh=True)
+            index.engine.commit()
+        return record, index.articles(record)

@@ -115,13 +115,21 @@ def test_an_internal_issue_is_a_404_for_anonymous_visitors_and_there_for_readers
     reader_token = httpx.Client(base_url=site.url, headers=token(site.archive, "doc-gia"))
     reader_session = login(site.url, "doc-gia")
     archivist = httpx.Client(base_url=site.url, headers=token(site.archive, "luu-tru"))
+    nowhere = "f" * 16
     for url in internal_urls(site.archive, internal):
+        if "/edit" in url:  # the archivists' page: the same answer whether the issue exists or not
+            assert anonymous.get(url).status_code == 303, url
+            assert anonymous.get(url.replace(internal, nowhere)).status_code == 303
+            assert reader_token.get(url).status_code == reader_session.get(url).status_code == 403, url
+            assert archivist.get(url).status_code == 200, url
+            continue
         assert anonymous.get(url).status_code == 404, url
         for signed in (reader_token, reader_session, archivist):
             assert signed.get(url).status_code == 200, url
     for url in internal_urls(site.archive, public):
         # the public issue, born-digital text in one block, has no articles
-        assert anonymous.get(url).status_code == (404 if "/articles/" in url else 200), url
+        wanted = 404 if "/articles/" in url else 303 if "/edit" in url else 200
+        assert anonymous.get(url).status_code == wanted, url
     # search, counts, suggestion, listings and feed
     found = anonymous.get("/api/search", params={"q": INTERNAL_QUERY}).json()
     assert found["total"] == found["near_total"] == found["relaxed_total"] == 0 and not found["hits"]
@@ -468,3 +476,43 @@ def test_admins_manage_accounts_in_the_browser(site: Served, browser: Browser) -
     assert "Đã xóa tài khoản bi-thu" in page.inner_text("main")
     assert "bi-thu" not in {a.name for a in Accounts.of(State.open(site.archive)).accounts()}
     context.close()
+
+
+def test_an_archivist_corrects_an_issue_and_its_articles_in_the_browser(
+    site: Served, browser: Browser
+) -> None:
+    _, internal = ids(site.archive)
+    assert login(site.url, "doc-gia").get(f"/issues/{internal}/edit").status_code == 403
+    archivist = login(site.url, "luu-tru")
+    assert archivist.post(f"/issues/{internal}/edit", data={"number": "6"}).status_code == 403  # no CSRF
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site.url}/login?next=/issues/{internal}")
+    page.fill("input[name=username]", "luu-tru")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.click("text=Sửa thông tin và các bài")
+    page.wait_for_load_state()
+    page.fill("input[name=number]", "6")
+    page.fill("input[name=title-2]", "Kết nạp đảng viên mới")
+    page.fill("input[name=note]", "theo bản in")
+    page.click("form.edit button[type=submit]")
+    page.wait_for_load_state()
+    assert "Đã lưu 2 thay đổi" in page.inner_text("main")
+    history = page.inner_text("#history")
+    assert "luu-tru" in history and "Kết nạp đảng viên mới" in history and "theo bản in" in history
+    shoot(page, "edit-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
+    record = Archive.open(site.archive).load_issue(internal)
+    assert record.number == 6 and record.visibility == "internal"
+    edits = {h["field"]: h.get("by") for h in record.history}
+    assert edits == {"number": "luu-tru", "article.title": "luu-tru"}
+    found = archivist.get("/api/search", params={"q": "ket nap dang vien moi"}).json()["hits"]
+    assert found and found[0]["article"]["title"] == "Kết nạp đảng viên mới"
+    bad = archivist.get(f"/issues/{internal}/edit").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', bad)
+    assert csrf is not None
+    refused = archivist.post(f"/issues/{internal}/edit", data={"date": "2020-13", "csrf": csrf.group(1)})
+    assert refused.status_code == 400 and "not a real date" in refused.text

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from archive import IssueNotFound
+from archive import ArchiveError, IssueNotFound, IssueRecord
 from bantin.accounts import Viewer
-from bantin.editing import edit_issue
+from bantin.editing import ArticleEdit, edit_articles, edit_issue
 from bantin.jobs import MANIFEST, JobQueue, JobWorker
 from bantin.web.auth import Forbidden, check_csrf, require_archivist, require_token_archivist
 from bantin.web.reader import ArchiveReader
@@ -112,6 +114,42 @@ def add_routes(app: FastAPI, reader: ArchiveReader, queue: JobQueue, worker: Job
             raise IssueNotFound(f"Không có lượt nhập {job_id}")
         return page(request, "job.html", job=job)
 
+    @app.get("/issues/{issue_id}/edit", response_class=HTMLResponse, include_in_schema=False)
+    def edit_page(request: Request, issue_id: str, done: str = "") -> HTMLResponse:
+        who = require_archivist(request)
+        record = reader.issue(issue_id, who)
+        return page(request, "edit.html", record=record, contents=reader.articles(record).articles,
+                    done=done or None, error=None)
+
+    @app.post("/issues/{issue_id}/edit", include_in_schema=False)
+    async def edit(request: Request, issue_id: str) -> Response:
+        """The metadata and the article titles and joins, as ``bantin edit`` does them."""
+        who = require_archivist(request)
+        record = reader.issue(issue_id, who)
+        form = await request.form()
+        check_csrf(request, form)
+        contents = reader.articles(record).articles
+        note = str(form.get("note") or "").strip() or None
+        by = who.user.name if who.user else None
+        try:
+            changes = _changes(record, form)
+            edits = [ArticleEdit(a.id, title if title != a.title else None, join)
+                     for a in contents
+                     for title, join in [(_text(form, f"title-{a.id}"), bool(form.get(f"join-{a.id}")))]
+                     if join or (title and title != a.title)]
+            if changes:
+                await run_in_threadpool(edit_issue, reader.archive.root, record.id, changes, note, by=by,
+                                        wait=True)
+            if edits:
+                await run_in_threadpool(edit_articles, reader.archive.root, record.id, edits, note, by=by,
+                                        wait=True)
+        except (ArchiveError, ValueError) as exc:
+            return page(request, "edit.html", 400, record=record, contents=contents, done=None,
+                        error=str(exc))
+        count = len(changes) + len(edits)
+        done = f"Đã lưu {count} thay đổi." if count else "Không có gì thay đổi."
+        return RedirectResponse(f"/issues/{record.id}/edit?{urlencode({'done': done})}", status_code=303)
+
     @app.patch("/api/issues/{issue_id}", summary="Correct an issue's number, date, title or visibility "
                "(`bantin edit`); the history keeps each change")
     async def api_edit(request: Request, issue_id: str) -> Response:
@@ -125,6 +163,27 @@ def add_routes(app: FastAPI, reader: ArchiveReader, queue: JobQueue, worker: Job
         edited = await run_in_threadpool(edit_issue, reader.archive.root, record.id, changes,
                                          body.get("note"), wait=True)
         return JSONResponse(edited.summary())
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else ""
+
+
+def _changes(record: IssueRecord, form: FormData) -> dict[str, Any]:
+    """The metadata the edit form changes (a field left empty keeps its value; an empty
+    title clears it)."""
+    number, date, title = _text(form, "number"), _text(form, "date"), _text(form, "title")
+    visibility = _text(form, "visibility") or record.visibility
+    wanted: dict[str, Any] = {
+        "number": int(number) if number else record.number,
+        "date": date or record.date,
+        "title": title or None,
+        "visibility": visibility,
+    }
+    if wanted["number"] is not None and not 0 <= wanted["number"] <= 100_000:
+        raise ValueError("Số báo phải từ 0 đến 100000.")
+    return {k: v for k, v in wanted.items() if v != getattr(record, k)}
 
 
 def _save(upload: UploadFile, path: Path) -> None:
