@@ -12,6 +12,7 @@ back in the queue when a worker next starts: nothing uploaded is lost.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -29,6 +30,7 @@ from bantin.state import State
 from index import IngestIndexer
 from pipeline import IngestOptions, ingest
 
+log = logging.getLogger("bantin.jobs")
 UPLOADS = "uploads"
 MANIFEST = ".manifest.csv"  # a job's metadata CSV, as --manifest takes it
 POLL_SECONDS = 1.0
@@ -225,9 +227,12 @@ class JobWorker:
 
     def _loop(self) -> None:
         while not self.stopping.is_set():
-            claimed = self.queue.claim()
-            if claimed is None:
-                self.wake.wait(POLL_SECONDS)
-                self.wake.clear()
-                continue
-            self.queue.run(*claimed)
+            try:
+                claimed = self.queue.claim()
+                if claimed is not None:
+                    self.queue.run(*claimed)
+                    continue
+            except Exception:  # a locked or damaged database: said, and tried again
+                log.exception("ingest queue")
+            self.wake.wait(POLL_SECONDS)
+            self.wake.clear()

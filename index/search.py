@@ -212,9 +212,10 @@ def search(
             snippet = make_snippet(candidate.doc.text, typed if exact else near_marks)
             hits.append(_hit(candidate, found.score, snippet, near=not exact, matched=everything))
     near = any(h.near for h in hits)
-    suggestion = suggest(index.engine, parsed, [c.doc.exact for _, c in scored[:SUGGEST_CONTEXT]]
-                         + [r.candidate.doc.exact for r in relaxed[:SUGGEST_CONTEXT]])
-    if suggestion and hidden and not _visible(index, suggestion, parsed, hidden):
+    context = ([c.doc.exact for _, c in scored[:SUGGEST_CONTEXT]]
+               + [r.candidate.doc.exact for r in relaxed[:SUGGEST_CONTEXT]])
+    suggestion = suggest(index.engine, parsed, context)
+    if suggestion and hidden and not _visible(index, suggestion, parsed, hidden, context):
         suggestion = None
     return SearchResults(
         parsed.text, total, hits, fuzzy=near, near_total=near_total, relaxed_total=len(relaxed),
@@ -222,13 +223,16 @@ def search(
     )
 
 
-def _visible(index: SearchIndex, suggestion: str, parsed: ParsedQuery, hidden: frozenset[str]) -> bool:
+def _visible(index: SearchIndex, suggestion: str, parsed: ParsedQuery, hidden: frozenset[str],
+             context: list[str]) -> bool:
     """The suggestion's new words stand together on a page the visitor may see: the
     vocabulary it is drawn from spans the whole index, and a word that only an internal
-    issue holds must not leave through it."""
+    issue holds must not leave through it. Words the search's own hits hold (the
+    visitor's pages already) need no look."""
     typed = {canonical(w).lower() for w in parsed.text.split()}
+    seen = {w for text in context for w in text.split()}
     new = [w.lower() for w in suggestion.split() if w.lower() not in typed]
-    if not new:
+    if all(w in seen for w in new):
         return True
     query = EngineQuery(must=[[[((w,),)]] for w in dict.fromkeys(new)], hidden=hidden, field=EXACT)
     total, _ = index.engine.search(query, 1)
