@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -92,3 +93,57 @@ def hocr_lines(hocr: str) -> list[HocrLine]:
                                   float(size.group(1)) if size else float(y1 - y0), words))
         index += 1
     return lines
+
+
+def replace_line(hocr: str, index: int, text: str) -> str:
+    """The page's hOCR with the words of line ``index`` (as ``hocr_lines`` numbers it)
+    replaced by ``text``'s words: the line and its box stay (phrase search and the boxes
+    outlined on the page still find it); the new words share its width in proportion to
+    their length, each with confidence 100 (a person read them)."""
+    marks = [m for m in _LINE_OR_BLOCK.finditer(hocr) if m.group(1) != "ocr_carea"]
+    if not 0 <= index < len(marks):
+        raise ValueError(f"the page has no line {index}")
+    mark = marks[index]
+    following = [m for m in _LINE_OR_BLOCK.finditer(hocr, mark.end())]
+    end = following[0].start() if following else len(hocr)
+    segment = hocr[mark.end():end]
+    words = list(_WORD.finditer(segment))
+    bbox = _BBOX.search(mark.group(0))
+    if bbox is None:
+        raise ValueError(f"line {index} has no box")
+    x0, y0, x1, y1 = map(int, bbox.groups())
+    new = text.split()
+    gap = max(1, round((y1 - y0) * 0.3))
+    unit = (x1 - x0 - gap * max(len(new) - 1, 0)) / max(sum(len(w) for w in new), 1)
+    spans, x = [], float(x0)
+    for k, word in enumerate(new):
+        right = x1 if k == len(new) - 1 else round(x + unit * len(word))
+        spans.append(f"<span class='ocrx_word' id='word_fix_{index}_{k}' title='bbox {round(x)} {y0} "
+                     f"{right} {y1}; x_wconf 100'>{html.escape(word, quote=False)}</span>")
+        x = right + gap
+    joined = " ".join(spans)
+    if words:
+        start, stop = words[0].start(), words[-1].end()
+        segment = segment[:start] + joined + segment[stop:]
+    else:
+        segment = joined + segment
+    return hocr[:mark.end()] + segment + hocr[end:]
+
+
+_PAR = re.compile(r"<(?:p|div)[^>]*class=['\"]ocr_par['\"][^>]*>")
+
+
+def hocr_text(hocr: str) -> str:
+    """The page's text as Tesseract writes it beside the hOCR: a line per line, a blank
+    line between paragraphs (before clean-up)."""
+    pars = [m.start() for m in _PAR.finditer(hocr)]
+    starts = [m.start() for m in _LINE_OR_BLOCK.finditer(hocr) if m.group(1) != "ocr_carea"]
+    out: list[str] = []
+    previous = None
+    for line in hocr_lines(hocr):
+        paragraph = bisect.bisect(pars, starts[line.index])
+        if previous is not None and paragraph != previous:
+            out.append("")
+        out.append(line.text)
+        previous = paragraph
+    return "\n".join(out)

@@ -23,11 +23,13 @@ from typing import IO, Any, BinaryIO
 
 from archive.errors import ArchiveError, IssueNotFound
 from archive.format import FORMAT_VERSION, VISIBILITIES, IssueRecord, upgraded
-from archive.fsutil import fsync_dir, fsync_file, sha256_bytes, sha256_file, write_atomic
+from archive.fsutil import fsync_dir, fsync_file, sha256_bytes, sha256_file, write_atomic, write_durable
 
 ARCHIVE_FILE = "archive.json"
 ISSUE_FILE = "issue.json"
 SETTINGS_FILE = "settings.json"  # the archive's own settings (search log, default visibility)
+NEW = ".new"  # a file's replacement, written before it is renamed into place
+PENDING = ".pending"  # issue.json as it will be once the replacements are in place
 LOCK_FILE = ".lock"
 STAGING = ".staging"
 
@@ -240,8 +242,15 @@ class Archive:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _clear_staging(self) -> None:
-        """Leftovers of a crashed run; safe to drop because we hold the writer lock."""
+        """Leftovers of a crashed run; safe to drop because we hold the writer lock. A
+        correction cut short is finished or undone (``replace_files``)."""
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
+        if self.issues_dir.is_dir():
+            cut_short = {p.parent for p in self.issues_dir.glob(f"*/{ISSUE_FILE}{PENDING}")}
+            cut_short |= {p.parent for p in self.issues_dir.glob(f"*/*{NEW}")}
+            cut_short |= {p.parent.parent for p in self.issues_dir.glob(f"*/pages/*{NEW}")}
+            for folder in sorted(cut_short):
+                self._finish_replacing(folder)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -368,6 +377,45 @@ class Archive:
         record = self.load_issue(issue_id)
         if relpath not in record.derived:
             self._rewrite(replace(record, derived=sorted({*record.derived, relpath})))
+
+    def replace_files(self, issue_id: str, files: dict[str, bytes], stale: tuple[str, ...] = (),
+                      changes: dict[str, Any] | None = None) -> IssueRecord:
+        """Replace or add source-of-truth files of a landed issue (a person's correction
+        of a page), their checksums in ``issue.json`` updated with them, in two phases: every
+        new file is written beside its target as ``NAME.new`` and the new ``issue.json`` as
+        ``issue.json.pending``; then each is renamed into place. A crash before the pending
+        record is complete leaves the issue as it was (the ``.new`` files are dropped at
+        the next writer's start); after, the next writer finishes the renames. ``stale``:
+        derived files to drop (they are recomputed); ``changes``: other fields of the
+        record. The caller holds the writer lock."""
+        folder = self.issue_dir(issue_id)
+        record = self.load_issue(issue_id)
+        for relpath, data in files.items():
+            write_durable(folder / f"{relpath}{NEW}", data)
+        sums = {**record.files, **{relpath: sha256_bytes(data) for relpath, data in files.items()}}
+        derived = [d for d in record.derived if d not in stale]
+        updated = replace(record, files=dict(sorted(sums.items())), derived=derived, **(changes or {}))
+        write_atomic(folder / f"{ISSUE_FILE}{PENDING}",
+                     json.dumps(updated.to_dict(), ensure_ascii=False, indent=2).encode())
+        for relpath in stale:
+            (folder / relpath).unlink(missing_ok=True)
+        self._finish_replacing(folder)
+        return updated
+
+    def _finish_replacing(self, folder: Path) -> None:
+        """Roll a replacement forward (its pending record is complete) or back."""
+        pending = folder / f"{ISSUE_FILE}{PENDING}"
+        news = sorted(p for p in folder.rglob(f"*{NEW}") if p.is_file())
+        if pending.is_file():
+            for path in news:
+                os.replace(path, path.with_name(path.name.removesuffix(NEW)))
+                fsync_dir(path.parent)
+            os.replace(pending, folder / ISSUE_FILE)
+            fsync_dir(folder)
+            os.utime(self.issues_dir)
+        else:
+            for path in news:
+                path.unlink()
 
     def _rewrite(self, record: IssueRecord) -> None:
         data = json.dumps(record.to_dict(), ensure_ascii=False, indent=2).encode()

@@ -22,7 +22,7 @@ from archive.checks import pages_to_check
 from archive.format import valid_date
 from archive.migrate import migrate
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Role
-from bantin.editing import ArticleEdit, edit_articles, edit_issue
+from bantin.editing import ArticleEdit, correct_lines, edit_articles, edit_issue
 from bantin.ingesting import index_hooks
 from bantin.present import issue_json
 from bantin.state import State
@@ -388,6 +388,24 @@ def _edit_articles(issue_id: str, archive_root: Path, article_id: int | None, ti
     click.echo(f"edited {record.id}: {len(after.articles)} articles")
     for a in after.articles:
         click.echo(f"{a.id:3}. {a.title}  (pages {', '.join(map(str, a.pages))})")
+
+
+@main.command("correct")
+@click.argument("issue_id")
+@archive_option
+@click.option("--page", "page_number", type=click.IntRange(min=1), required=True, help="The page.")
+@click.option("--line", "line_number", type=click.IntRange(min=0), required=True,
+              help="The line's number (from 'bantin show ID --page N --lines').")
+@click.option("--text", required=True, help="The line as the page prints it.")
+def correct_command(issue_id: str, archive_root: Path, page_number: int, line_number: int, text: str) -> None:
+    """Correct a line OCR misread: the page's text, hOCR and issue.pdf carry the new words,
+    the machine reading stays stored (and searchable), the change is kept with the page."""
+    with handled():
+        made = correct_lines(archive_root, issue_id, page_number, {line_number: text}, notify=_notify)
+    if not made:
+        click.echo("no change: the line already reads so")
+    for change in made:
+        click.echo(f"page {page_number} line {change.line}: {change.old!r} -> {change.new!r}")
 
 
 @main.command("remove")

@@ -1,6 +1,6 @@
-"""Correct an issue's metadata and its articles with the search index kept in step: one
-place for the CLI's ``bantin edit`` and the web's edit page and API, above archive and
-index as ``ingesting`` is."""
+"""Correct an issue's metadata, its articles and its pages' lines with the search index
+kept in step: one place for the CLI's ``bantin edit`` and ``bantin correct`` and the
+web's edit pages and API, above pipeline, archive and index as ``ingesting`` is."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, ArchiveError, IssueNotFound, IssueRecord
+from archive.corrections import LineCorrection
 from archive.format import valid_date
 from index import IssueArticles, open_index
 from index.manager import Notify, index_lock
+from pipeline.amend import amend_lines
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,19 @@ def edit_articles(archive_root: Path, issue_id: str, edits: list[ArticleEdit], n
             index.put_issue(record, fresh=True)
             index.engine.commit()
         return record, index.articles(record)
+
+
+def correct_lines(archive_root: Path, issue_id: str, n: int, lines: dict[int, str], *, by: str | None = None,
+                  wait: bool = False, notify: Notify | None = None) -> list[LineCorrection]:
+    """A person's correction of lines of page ``n`` (line index -> new text), carried into
+    the page's text, hOCR and ``issue.pdf`` (``pipeline.amend``); the issue is segmented
+    again and re-indexed. Returns the changes made."""
+    archive = Archive.open(archive_root)
+    with archive.writer_lock("correct", wait=wait):
+        record, made = amend_lines(archive, archive.resolve_id(issue_id), n, lines, by)
+        if made:
+            index = open_index(archive_root, notify=notify)
+            with index_lock(archive):
+                index.put_issue(record, fresh=True)
+                index.engine.commit()
+    return made

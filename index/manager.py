@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, ArchiveError, IssueRecord, StagedIssue
+from archive.corrections import corrected, machine_reading
 from archive.fsutil import write_atomic
 from archive.store import page_name
 from index.analysis import (
@@ -165,18 +166,28 @@ class SearchIndex:
             analyses[page.n] = self.page_analysis(record.id, page.n, text)
         compounds = compounds_of(list(analyses.values()))
         found = self.articles(record, fresh)
+        # what OCR read on lines people corrected since stays searchable, never shown: with
+        # the first article on its page, else with the page's rest
+        machine = {p.n: machine_reading(self.archive, record.id, p.n)
+                   for p in record.pages if corrected(record.files, p.n)}
         for article in found.articles:
-            yield article_doc(record, article, analyze_with(f"{article.title}\n{article.text}", compounds))
+            extra = "".join(f"\n\n{machine.pop(n)}" for n in article.pages if n in machine)
+            searched = f"{article.title}\n{article.text}{extra}"
+            yield article_doc(record, article, analyze_with(searched, compounds))
         for rest in found.pages:
-            if not rest.text.strip():
+            extra = machine.pop(rest.n, "")
+            if not rest.text.strip() and not extra:
                 continue
-            analysis = analyses[rest.n] if rest.whole else analyze_with(rest.text, compounds)
+            analysis = (analyses[rest.n] if rest.whole and not extra
+                        else analyze_with(f"{rest.text}\n\n{extra}" if extra else rest.text, compounds))
             yield page_doc(record, rest.n, rest.text, analysis)
 
     def doc_count(self, record: IssueRecord) -> int:
         """How many documents the index holds for an issue when it is current."""
         found = self.articles(record)
-        return len(found.articles) + sum(1 for rest in found.pages if rest.text.strip())
+        placed = {n for article in found.articles for n in article.pages}
+        return len(found.articles) + sum(1 for rest in found.pages if rest.text.strip()
+                                         or (corrected(record.files, rest.n) and rest.n not in placed))
 
     def add_issue(self, record: IssueRecord) -> None:
         """Index one landed issue (replacing it if it was indexed before) and commit."""

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive import BantinError, IssueNotFound, IssueRecord
+from archive.corrections import corrections
 from archive.hocr import word_boxes
 from archive.store import page_name
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Viewer
@@ -35,6 +36,7 @@ from bantin.usage import Usage
 from bantin.web import admin as admin_routes
 from bantin.web import articles as article_routes
 from bantin.web import auth as auth_routes
+from bantin.web import review as review_routes
 from bantin.web import usage as usage_routes
 from bantin.web import workbench as workbench_routes
 from bantin.web.auth import (
@@ -191,6 +193,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
             request, "page.html", record=record, info=info, q=q, boxes=boxes,
             text=marked(text, highlight_spans(text, marks)), zoom=zoom if zoom in ZOOMS else 1,
             citation=citation(record, n), link=link,
+            corrected_lines=len({c.line for c in corrections(reader.archive, record.id, n)}),
             previous_hit=max((h for h in hit_pages if h < n), default=None),
             next_hit=min((h for h in hit_pages if h > n), default=None),
             hits_here=n in hit_pages,
@@ -264,6 +267,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
     admin_routes.add_routes(app, gate.accounts, page)
     usage_routes.add_routes(app, reader, usage, page, lambda since: _report(search_log, since))
     workbench_routes.add_routes(app, reader, jobs, worker, page)
+    review_routes.add_routes(app, reader, page)
 
     @app.get("/report/searches", response_class=HTMLResponse, include_in_schema=False)
     def report_page(request: Request, since: str = "") -> HTMLResponse:
