@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from playwright.sync_api import Browser
 
 from archive import Archive, ArchiveError
-from bantin.accounts import Accounts
+from bantin.accounts import Accounts, TooManyFailures
 from bantin.composer import compose, save_born_digital
 from bantin.ingesting import index_hooks
 from bantin.samples import SampleIssue, save_text_pdf
@@ -517,3 +517,27 @@ def test_an_archivist_corrects_an_issue_and_its_articles_in_the_browser(
     assert csrf is not None
     refused = archivist.post(f"/issues/{internal}/edit", data={"date": "2020-13", "csrf": csrf.group(1)})
     assert refused.status_code == 400 and "not a real date" in refused.text
+
+
+def test_failures_are_limited_per_account_across_addresses_and_cookies_are_secure_over_tls(
+    tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    Archive.open(archive, create=True)
+    add_user(archive, "lan", "reader")
+    accounts = Accounts.of(State.open(archive))
+    for k in range(10):  # a password tried from ten addresses
+        assert accounts.login("lan", f"sai-{k}", f"10.0.0.{k}") is None
+    with pytest.raises(TooManyFailures):
+        accounts.login("lan", PASSWORD, "10.0.1.1")
+    assert accounts.login("someone-else", "sai", "10.0.1.1") is None  # that address is not blocked
+    from fastapi.testclient import TestClient
+
+    add_user(archive, "mai", "reader")
+    client = TestClient(create_app(archive), base_url="https://bantin.example")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert csrf is not None
+    answer = client.post("/login", data={"username": "mai", "password": PASSWORD, "csrf": csrf.group(1)},
+                         follow_redirects=False)
+    cookie = next(h for h in answer.headers.get_list("set-cookie") if h.startswith("bantin_session="))
+    assert answer.status_code == 303 and "secure" in cookie.lower()
