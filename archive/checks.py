@@ -14,6 +14,7 @@ from archive.store import Archive
 
 WEAK_WORD = 60  # a word read with less confidence than this is likely wrong
 NEAR_EMPTY = 5  # an OCR'd page with fewer words holds almost nothing (noise, a blank page)
+MAX_BOXES = 3  # unread regions named in a page's reason
 MANY_CORRECTED = 0.05  # a page whose marks needed this share of words corrected read badly
 
 
@@ -46,7 +47,8 @@ def pages_to_check(archive: Archive, below: float = 80.0) -> list[PageCheck]:
             confidences = word_confidences(archive.page_file(record.id, page.n, ".hocr").read_text("utf-8"))
             near_empty = len(confidences) < NEAR_EMPTY
             weak_marks = page.corrected > MANY_CORRECTED * max(1, len(confidences))
-            if not near_empty and not weak_marks and (page.confidence is None or page.confidence >= below):
+            if (not near_empty and not weak_marks and not page.unread
+                    and (page.confidence is None or page.confidence >= below)):
                 continue
             weak = sum(1 for c in confidences if c < WEAK_WORD) / max(1, len(confidences))
             reasons = ["nearly empty: re-scan, or check it is a blank page"] if near_empty else []
@@ -56,6 +58,11 @@ def pages_to_check(archive: Archive, below: float = 80.0) -> list[PageCheck]:
             if weak_marks:
                 reasons.append(f"{page.corrected} words' marks corrected "
                                f"({page.corrected / max(1, len(confidences)):.0%})")
+            if page.unread:
+                boxes = ", ".join("({}, {})-({}, {})".format(*box) for box in page.unread[:MAX_BOXES])
+                more = f" and {len(page.unread) - MAX_BOXES} more" if len(page.unread) > MAX_BOXES else ""
+                reasons.append(f"ink without words in {len(page.unread)} regions (pixels {boxes}{more}): "
+                               "text OCR could not read, a picture or a seal; re-scan if it is text")
             if page.rotation:
                 reasons.append(f"scanned turned ({page.rotation}°)")
             found.append(PageCheck(record.id, record.number, record.date, page.n, page.confidence,

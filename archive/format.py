@@ -28,6 +28,7 @@ class PageRecord:
     rotation: int = 0  # degrees turned clockwise to read the scan upright (0 when it was)
     corrected: int = 0  # words whose tone or vowel marks the post-OCR correction changed
     ocr_model_sha256: str | None = None  # of the model's .traineddata files
+    unread: list[list[int]] = field(default_factory=list)  # boxes with ink and no word read
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageRecord:

@@ -403,7 +403,7 @@ class IngestJob:
             n=result.n, method=result.method, confidence=result.confidence, words=result.words,
             width=result.width, height=result.height, dpi=result.dpi,
             ocr_engine=result.ocr_engine, ocr_model=result.ocr_model, rotation=result.rotation,
-            corrected=result.corrected, ocr_model_sha256=result.ocr_model_sha256,
+            corrected=result.corrected, ocr_model_sha256=result.ocr_model_sha256, unread=result.unread,
         )
 
     def _fail(self, issue: _Pending, message: str) -> None:

@@ -42,9 +42,11 @@ class OcrEngine(Protocol):
 
     def version(self) -> str: ...
 
-    def recognize(self, image: Path, dpi: int | None, workdir: Path, alternatives: bool = False) -> OcrOutput:
+    def recognize(self, image: Path, dpi: int | None, workdir: Path, alternatives: bool = False,
+                  sauvola: bool = False) -> OcrOutput:
         """Read a page; with ``alternatives``, the hOCR also gives each character's
-        alternatives (what diacritic correction weighs)."""
+        alternatives (what diacritic correction weighs); with ``sauvola``, the page is
+        binarised by local contrast (for grey, noisy or unevenly lit pages)."""
 
     def orientation(self, image: Path) -> int:
         """Degrees (0, 90, 180, 270) to turn the page clockwise to make it upright."""
@@ -75,8 +77,10 @@ class Tesseract:
     def version(self) -> str:
         return tesseract_version()
 
-    def recognize(self, image: Path, dpi: int | None, workdir: Path, alternatives: bool = False) -> OcrOutput:
-        return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout, alternatives)
+    def recognize(self, image: Path, dpi: int | None, workdir: Path, alternatives: bool = False,
+                  sauvola: bool = False) -> OcrOutput:
+        return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout, alternatives,
+                         sauvola)
 
     def read_line(self, image: Path, workdir: Path) -> str:
         base = workdir / f"{image.stem}-line"
@@ -147,8 +151,8 @@ def _default_tessdata() -> Path | None:
     return Path(found.group(1)) if found else None
 
 
-def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path,
-              tessdata_dir: Path | None = None, timeout: int = 0, alternatives: bool = False) -> OcrOutput:
+def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path, tessdata_dir: Path | None = None,
+              timeout: int = 0, alternatives: bool = False, sauvola: bool = False) -> OcrOutput:
     """OCR a page image file (PGM/PPM, JPEG, PNG or TIFF) in one Tesseract run."""
     base = workdir / "ocr"
     # The three outputs by variable, not by config file name: a --tessdata-dir of models
@@ -157,6 +161,7 @@ def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path,
     config = " ".join(filter(None, [
         "-c tessedit_create_txt=1 -c tessedit_create_hocr=1 -c hocr_font_info=0",
         "-c tessedit_create_pdf=1 -c textonly_pdf=1", "-c lstm_choice_mode=2" if alternatives else "",
+        "-c thresholding_method=2" if sauvola else "",
         f"--dpi {dpi}" if dpi else "", _tessdata_config(tessdata_dir),
     ]))
     _run(image, base, lang, config, timeout)

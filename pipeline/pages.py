@@ -18,10 +18,12 @@ import img2pdf
 from PIL import Image
 
 from pipeline.correct import correct_page, correct_text_layer
+from pipeline.coverage import InkMap, judge
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically, without_image_path
 from pipeline.layer import text_layer_from_hocr
+from pipeline.ocr import OcrOutput
 from pipeline.probe import PageJob
 from pipeline.rasterise import (
     embedded_jpeg,
@@ -73,6 +75,7 @@ class PageResult:
     corrected: int = 0  # words whose marks the diacritic correction changed
     ocr_model_sha256: str | None = None
     derived: dict[str, str] = field(default_factory=dict)  # by suffix (IngestHooks.page_derived)
+    unread: list[list[int]] = field(default_factory=list)  # inked regions left without words
 
 
 def init_worker() -> None:
@@ -90,7 +93,8 @@ def process_page(job: PageJob) -> PageResult:
         workdir = Path(tmp)
         image, dpi = _raster(job, workdir)
         preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
-        ocr = job.ocr.recognize(grey_for_ocr(image, workdir), dpi, workdir, alternatives=job.correct)
+        read = grey_for_ocr(image, workdir)
+        ocr = job.ocr.recognize(read, dpi, workdir, alternatives=job.correct)
         confidence, words = mean_confidence(ocr.hocr)
         rotation = 0
         sideways = runs_vertically(ocr.hocr)
@@ -105,7 +109,9 @@ def process_page(job: PageJob) -> PageResult:
                 if better is not None and (better > confidence or upright_now
                                            or vietnamese_share(again.text) > known + KNOWN_GAIN):
                     image, ocr, confidence, words, rotation = upright, again, better, count, angle
-                    preview = _preview(image)
+                    read, preview = upright, _preview(image)
+        ocr, unread = _read_all_ink(job, read, dpi, workdir, ocr)
+        confidence, words = mean_confidence(ocr.hocr)
         width, height = image_size(image)
         lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir)
         page = correct_page(lines.text, lines.hocr, default_model()) if job.correct else None
@@ -123,7 +129,26 @@ def process_page(job: PageJob) -> PageResult:
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
             corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),
+            unread=unread,
         )
+
+
+def _read_all_ink(job: PageJob, image: Path, dpi: int, workdir: Path,
+                  ocr: OcrOutput) -> tuple[OcrOutput, list[list[int]]]:
+    """The reading that leaves least of the page's ink unread: where the first left much
+    (pipeline.coverage), the page is read again binarised by local contrast (Sauvola),
+    kept if it covers more without reading less Vietnamese. The regions still unread
+    when the page stays doubtful, for the archivist's report."""
+    ink = InkMap.of(image)
+    first = judge(ink, ocr.hocr)
+    if not first.doubtful:
+        return ocr, []
+    again = job.ocr.recognize(image, dpi, workdir, alternatives=job.correct, sauvola=True)
+    second = judge(ink, again.hocr)
+    known = vietnamese_share(ocr.text) if ocr.text.split() else 0.0
+    if second.unread_cells < first.unread_cells and vietnamese_share(again.text) >= known - KNOWN_GAIN:
+        ocr, first = again, second
+    return ocr, [list(box) for box in first.unread] if first.doubtful else []
 
 
 def vietnamese_share(text: str) -> float:

@@ -1,0 +1,120 @@
+"""Coverage: did OCR read everything on the page that has ink? A reading can lose text
+without a word said: a grey, noisy page binarised badly reads as empty, or lines vanish.
+Where the page has ink, compared on a coarse grid of cells with where the hOCR has words,
+what is left is unread. The page is then read again another way (Sauvola binarisation)
+and the better reading kept; what stays unread is recorded with the page, so that
+``bantin report pages`` can name the regions to re-scan.
+
+Ink is judged locally (a pixel clearly darker than the page around it), so a shaded or
+unevenly lit background is no ink and small specks are not text."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageFilter
+
+from archive.hocr import word_boxes
+
+WORKING_WIDTH = 600  # px: the page is judged at about 70 dpi, fast and blind to noise
+CELL = 10  # px of the working image per grid cell
+DARKER = 28  # grey levels darker than the local background that count as ink
+INK_SHARE = 0.04  # of a cell's pixels inked for the cell to hold ink
+MIN_REGION = 6  # cells: smaller inked regions are specks, rules or dots, not text
+UNREAD_SHARE = 0.2  # of the inked cells left unread that make a reading doubtful
+
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class InkMap:
+    """The page's inked cells (column, row), and the raster pixels per cell."""
+
+    cells: frozenset[tuple[int, int]]
+    scale: float  # raster pixels per working pixel
+    columns: int
+    rows: int
+
+    @classmethod
+    def of(cls, image: Path) -> InkMap:
+        with Image.open(image) as page:
+            grey = page.convert("L")
+        scale = grey.width / WORKING_WIDTH
+        small = grey.resize((WORKING_WIDTH, max(1, round(grey.height / scale))), Image.Resampling.BOX)
+        small = small.filter(ImageFilter.GaussianBlur(0.6))
+        background = small.filter(ImageFilter.BoxBlur(12))
+        ink = ImageChops.subtract(background, small).point(lambda v: 255 if v > DARKER else 0)
+        columns, rows = -(-ink.width // CELL), -(-ink.height // CELL)
+        # a cell's ink share: the cell's mean after shrinking the binary map to one pixel per cell
+        shares = ink.resize((columns, rows), Image.Resampling.BOX, reducing_gap=None)
+        cells = {(k % columns, k // columns) for k, v in enumerate(shares.tobytes()) if v > 255 * INK_SHARE}
+        return cls(frozenset(_regions(cells, MIN_REGION)), scale, columns, rows)
+
+    def coverage(self, hocr: str) -> tuple[int, list[Box], list[int]]:
+        """Inked cells, the unread regions (raster boxes) and their sizes in cells."""
+        read: set[tuple[int, int]] = set()
+        span = self.scale * CELL
+        for word in word_boxes(hocr):
+            for column in range(int(word.x0 / span) - 1, int(word.x1 / span) + 2):
+                for row in range(int(word.y0 / span) - 1, int(word.y1 / span) + 2):
+                    read.add((column, row))
+        left = {cell for cell in self.cells if cell not in read}
+        boxes, sizes = [], []
+        for region in _components(left):
+            if len(region) < MIN_REGION:
+                continue
+            columns = [c for c, _ in region]
+            rows = [r for _, r in region]
+            boxes.append((round(min(columns) * span), round(min(rows) * span),
+                          round((max(columns) + 1) * span), round((max(rows) + 1) * span)))
+            sizes.append(len(region))
+        return len(self.cells), boxes, sizes
+
+
+def _components(cells: set[tuple[int, int]]) -> list[set[tuple[int, int]]]:
+    """Cells grouped by touching (8 neighbours), a text line's letters one region."""
+    left, groups = set(cells), []
+    while left:
+        start = left.pop()
+        group, queue = {start}, deque([start])
+        while queue:
+            c, r = queue.popleft()
+            for dc in (-1, 0, 1):
+                for dr in (-1, 0, 1):
+                    near = (c + dc, r + dr)
+                    if near in left:
+                        left.remove(near)
+                        group.add(near)
+                        queue.append(near)
+        groups.append(group)
+    return groups
+
+
+def _regions(cells: set[tuple[int, int]], smallest: int) -> set[tuple[int, int]]:
+    return {cell for group in _components(cells) if len(group) >= smallest for cell in group}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How much of the page's ink a reading covers."""
+
+    inked: int
+    unread: list[Box]
+    unread_cells: int
+
+    @property
+    def share(self) -> float:
+        """The inked cells left unread (0 on a page without ink)."""
+        return self.unread_cells / self.inked if self.inked else 0.0
+
+    @property
+    def doubtful(self) -> bool:
+        return self.share > UNREAD_SHARE
+
+
+def judge(ink: InkMap, hocr: str) -> Reading:
+    inked, boxes, sizes = ink.coverage(hocr)
+    return Reading(inked, boxes, sum(sizes))
