@@ -208,6 +208,11 @@ class Archive:
     def index_dir(self) -> Path:
         return self.root / "index"
 
+    @property
+    def trusted_counts(self) -> Path:
+        """Where the index keeps the counts of the archive's trusted text (derived)."""
+        return self.index_dir / "trusted.json"
+
     @contextmanager
     def writer_lock(self, purpose: str = "ingest", wait: bool = False) -> Iterator[None]:
         """One writer at a time. A second writer fails at once naming the holder, or with

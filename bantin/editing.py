@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, ArchiveError, IssueNotFound, IssueRecord
-from archive.corrections import LineCorrection
+from archive.corrections import LineCorrection, corrections
 from archive.format import valid_date
 from index import IssueArticles, open_index
 from index.manager import Notify, index_lock
+from index.trusted import update_trusted
 from pipeline.amend import amend_lines
 
 
@@ -78,10 +79,15 @@ def correct_lines(archive_root: Path, issue_id: str, n: int, lines: dict[int, st
     again and re-indexed. Returns the changes made."""
     archive = Archive.open(archive_root)
     with archive.writer_lock("correct", wait=wait):
-        record, made = amend_lines(archive, archive.resolve_id(issue_id), n, lines, by)
+        issue_id = archive.resolve_id(issue_id)
+        before = {c.line for c in corrections(archive, issue_id, n)}
+        record, made = amend_lines(archive, issue_id, n, lines, by)
         if made:
             index = open_index(archive_root, notify=notify)
             with index_lock(archive):
                 index.put_issue(record, fresh=True)
                 index.engine.commit()
+                # the corrected lines are trusted text now (a line corrected before: its
+                # earlier correction no longer is)
+                update_trusted(archive, [c.new for c in made], tuple(c.old for c in made if c.line in before))
     return made

@@ -16,6 +16,7 @@ from index.manager import Notify, ProgressFn, SearchIndex, analyze_staged, index
 from index.query import QueryError
 from index.search import Hit, SearchResults
 from index.search import search as _search
+from index.trusted import TEXT_LAYER, update_trusted
 
 COMMIT_EVERY_S = 2.0  # an ingest commits the index at least this often
 
@@ -57,6 +58,7 @@ class IngestIndexer:
         self._held = ExitStack()  # the index lock, while issues are indexed uncommitted
         self._committed = 0.0
         self._pending = False
+        self._trusted: list[str] = []  # born-digital pages indexed, not yet counted as trusted text
 
     page_derived = staticmethod(page_analysis)  # run in the page workers
 
@@ -77,6 +79,7 @@ class IngestIndexer:
             self._committed = self._committed or time.monotonic()
         self._index.put_issue(record)
         self._pending = True
+        self._trusted += [archive.page_text(record.id, p.n) for p in record.pages if p.method == TEXT_LAYER]
         if time.monotonic() - self._committed >= COMMIT_EVERY_S:
             self.close()
 
@@ -84,6 +87,8 @@ class IngestIndexer:
         """Commit what is indexed and let other index writers in."""
         if self._pending and self._index is not None:
             self._index.engine.commit()
+            update_trusted(self._index.archive, self._trusted)
+            self._trusted = []
             self._committed = time.monotonic()
         self._pending = False
         self._held.close()

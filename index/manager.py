@@ -32,7 +32,9 @@ from index.analysis import (
 from index.articles import ARTICLES_FILE, IssueArticles, segment_issue, stored_articles, stored_segmentation
 from index.engine import Engine, PageDoc
 from index.schema import DEFAULT_ENGINE, ENGINES, SCHEMA_VERSION
+from index.trusted import load_trusted, rebuild_trusted
 from vntext.abbreviations import Abbreviations
+from vntext.trusted import TrustedCounts
 
 SETTINGS_FILE = "settings.json"
 LOCK_FILE = ".lock"
@@ -91,6 +93,17 @@ class SearchIndex:
     archive: Archive
     engine: Engine
     abbreviations: Abbreviations = field(default_factory=Abbreviations.default)
+    _trusted: tuple[int, TrustedCounts] = field(default_factory=lambda: (-1, TrustedCounts()))
+
+    def trusted(self) -> TrustedCounts:
+        """The archive's trusted-text counts, read again when they have changed."""
+        try:
+            stamp = self.archive.trusted_counts.stat().st_mtime_ns
+        except OSError:
+            return TrustedCounts()
+        if self._trusted[0] != stamp:
+            self._trusted = (stamp, load_trusted(self.archive.trusted_counts))
+        return self._trusted[1]
 
     @classmethod
     def open(cls, archive: Archive, engine: str | None = None, notify: Notify | None = None) -> SearchIndex:
@@ -224,6 +237,7 @@ class SearchIndex:
                 progress(done, len(ids))
         self.engine.commit()
         self._mark_built()
+        rebuild_trusted(self.archive)
         return pages
 
     def missing_issues(self) -> list[str]:

@@ -214,7 +214,7 @@ def search(
     near = any(h.near for h in hits)
     context = ([c.doc.exact for _, c in scored[:SUGGEST_CONTEXT]]
                + [r.candidate.doc.exact for r in relaxed[:SUGGEST_CONTEXT]])
-    suggestion = suggest(index.engine, parsed, context)
+    suggestion = suggest(index.engine, parsed, context, index.trusted())
     if suggestion and hidden and not _visible(index, suggestion, parsed, hidden, context):
         suggestion = None
     return SearchResults(

@@ -14,16 +14,21 @@ from index.engine import EXACT, FOLD, Engine
 from index.near import edits1
 from index.query import ParsedQuery
 from vntext import canonical, diacritic_forms, fold, has_diacritics, looks_like_syllable
+from vntext.trusted import TrustedCounts
 
 RARE = 2  # pages: a folded word found on fewer is looked up one letter away
 BETTER = 20  # a neighbour must be this many times more frequent to replace a rare word
 CANDIDATES = 3  # marked forms per word tried with its neighbours
 
 
-def suggest(engine: Engine, parsed: ParsedQuery, context: list[str]) -> str | None:
+def suggest(engine: Engine, parsed: ParsedQuery, context: list[str],
+            trusted: TrustedCounts | None = None) -> str | None:
     """The suggested query, or None when it would read as typed. ``context``: the
     canonical syllables (``exact`` field) of the pages the search found, where a word's
-    forms are looked for beside its neighbours (the whole index when it found none)."""
+    forms are looked for beside its neighbours (the whole index when it found none);
+    ``trusted``: the archive's trusted text (born-digital pages, corrected lines), whose
+    forms come first where it holds the words together (OCR's "chỉ bộ" is no evidence
+    against the covers' "CHI BỘ")."""
     if any(len(r.options) > 1 and not r.expanded for r in parsed.required):
         return None  # OR: the cadre chose the forms
     typed = [p for r in parsed.required for p in r.options[0]]
@@ -32,7 +37,7 @@ def suggest(engine: Engine, parsed: ParsedQuery, context: list[str]) -> str | No
     words = [w for p in typed for w in p.typed.split()]
     options = [[(w, 1)] if not_vietnamese(w) else _marked_forms(engine, _frequent_neighbour(
         engine, fold(canonical(w))), w) for w in words]
-    chosen = _with_neighbours(engine, options, Context(engine, context))
+    chosen = _with_neighbours(engine, options, Context(engine, context, trusted or TrustedCounts()))
     suggestion = " ".join(chosen)
     if suggestion == " ".join(w if not_vietnamese(w) else canonical(w) for w in words):
         return None
@@ -82,6 +87,7 @@ class Context:
 
     engine: Engine
     pages: list[str]
+    trusted: TrustedCounts
 
     def together(self, words: tuple[str, ...]) -> int:
         if not self.pages:
@@ -105,7 +111,8 @@ def _best(context: Context, forms: list[tuple[str, int]], before: str = "", afte
     if len(forms) == 1:
         return forms[0][0]
 
-    def beside(form: str) -> int:
-        return context.together(tuple(w for w in (before, form, after) if w))
+    def beside(form: str) -> tuple[int, int]:
+        words = tuple(w for w in (before, form, after) if w)
+        return (context.trusted.together(words) if len(words) > 1 else 0), context.together(words)
 
     return max(forms, key=lambda fn: (beside(fn[0]), fn[1]))[0]

@@ -289,7 +289,8 @@ class IngestJob:
                 self._outcome(source, Status.failed, message=f"unreadable ({type(exc).__name__}: {exc})")
                 continue
             batch[issue_id] = source.path
-            jobs = [replace(job, correct=self.options.correct, derive=self.hooks.page_derived)
+            jobs = [replace(job, correct=self.options.correct, derive=self.hooks.page_derived,
+                            trusted=self.archive.trusted_counts)
                     for job in plan.jobs]
             pending.append(_Pending(source, issue_id, digest, jobs, plan.notes))
         return pending

@@ -37,7 +37,7 @@ from pipeline.rasterise import (
 )
 from pipeline.reread import reread_doubtful
 from vntext import clean_text
-from vntext.diacritics import default_model
+from vntext.diacritics import archive_model, default_model
 
 OCR = "ocr"
 TEXT_LAYER = "text-layer"
@@ -114,7 +114,7 @@ def process_page(job: PageJob) -> PageResult:
         confidence, words = mean_confidence(ocr.hocr)
         width, height = image_size(image)
         lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir)
-        page = correct_page(lines.text, lines.hocr, default_model()) if job.correct else None
+        page = correct_page(lines.text, lines.hocr, archive_model(job.trusted)) if job.correct else None
         hocr = page.hocr if page else lines.hocr
         text = clean_text(page.text if page else lines.text)
         if lines.lines:  # Tesseract's own layer holds the first reading

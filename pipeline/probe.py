@@ -47,6 +47,7 @@ class PageJob:
     text_layer: TextLayerPage | None = None
     correct: bool = True  # diacritic correction after OCR (vntext.diacritics)
     derive: PageDerive | None = None  # derived files from the page's clean text (IngestHooks)
+    trusted: Path | None = None  # the archive's trusted-text counts, for the diacritic correction
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from vntext.sources import underthesea_dir
 from vntext.syllables import canonical, fold
+from vntext.trusted import TrustedCounts
 
 # Costs, in natural-log units of probability (see DiacriticModel.correct).
 CONFIDENCE_WEIGHT = 0.7  # thinking OCR misread a word costs this times its confidence's log-odds
@@ -60,6 +61,7 @@ COMPOUND_PSEUDO_COUNT = 1
 # news text holds "chi bộ" a few times and "chỉ" (only) thousands, so OCR's "chỉ bộ"
 # stood; the bulletin prints "chi bộ" on every page.
 LEXICON_COUNT = 20
+TRUSTED_WEIGHT = 5  # a syllable or pair the archive prints counts as seen this many times
 PARTY_LEXICON = Path(__file__).parent / "data" / "party-lexicon.txt"
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -169,6 +171,15 @@ class DiacriticModel:
                 bigrams.update(zip(chain, chain[1:], strict=False))
                 previous = forms[-1]
         return cls(unigrams, bigrams, spelling)
+
+    def with_trusted(self, trusted: TrustedCounts) -> DiacriticModel:
+        """This model with the archive's trusted text counted in, as running text is
+        (``TRUSTED_WEIGHT`` times: the bulletin's own words outweigh the news)."""
+        if not trusted.texts:
+            return self
+        unigrams = self._unigrams + Counter({k: n * TRUSTED_WEIGHT for k, n in trusted.unigrams.items()})
+        bigrams = self._bigrams + Counter({k: n * TRUSTED_WEIGHT for k, n in trusted.bigrams.items()})
+        return DiacriticModel(unigrams, bigrams, self._spelling)
 
     def counts(self) -> tuple[dict[str, int], dict[tuple[str, str], int], dict[str, str]]:
         """What the model is built from, as plain values (what ``default_model`` caches)."""
@@ -364,6 +375,26 @@ def default_model() -> DiacriticModel:
         partial.write_bytes(marshal.dumps(model.counts()))
         partial.replace(cached)  # atomic: a worker never reads half a file
     return model
+
+
+def archive_model(trusted: Path | None) -> DiacriticModel:
+    """The default model with an archive's trusted text counted in (``vntext.trusted``;
+    the file ``trusted``, as the index stores it); the default model when there is none
+    or it cannot be read."""
+    try:
+        stamp = trusted.stat().st_mtime_ns if trusted is not None else None
+    except OSError:
+        stamp = None
+    return _with_trusted(str(trusted), stamp) if stamp is not None else default_model()
+
+
+@cache
+def _with_trusted(path: str, stamp: int) -> DiacriticModel:
+    try:
+        counts = TrustedCounts.from_json(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError):
+        return default_model()
+    return default_model().with_trusted(counts)
 
 
 def _cache_dir() -> Path:
