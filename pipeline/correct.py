@@ -4,20 +4,29 @@ Tesseract saw (``lstm_choice_mode=2``); the hOCR words and the page text take th
 corrected forms, so the word boxes the web outlines stay on the words the index holds.
 The raw text is stored beside them (``.raw.txt``); each changed hOCR word keeps what OCR
 read in its ``x_raw`` title property. The alternatives are dropped from the stored hOCR
-(they make it ten times larger)."""
+(they make it ten times larger); what the correction needs of them is kept compactly
+in the page's reading (``NNNN.reading.json``: each word as read, its box and confidence,
+and the alternatives of the characters that had more than one), so that ``bantin
+recorrect`` can run the correction again with new statistics, without OCR."""
 
 from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pikepdf
 
 from archive.hocr import word_text
 from pipeline.hocr import CHOICES, strip_choices
 from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
+
+READING = ".reading.json"
+READING_VERSION = 1
+SURE = 100.0  # the confidence of a character OCR offered no alternative for
 
 _GROUP = (
     r"<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices[^>]*>(?:\s*<span[^>]*>[^<]*</span>)*\s*</span>"
@@ -31,6 +40,7 @@ _ITEM = re.compile(
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
 _WCONF = re.compile(r"x_wconf (\d+)")
+_BOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _LAYER_WORD = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -39,11 +49,13 @@ class CorrectedPage:
     text: str
     hocr: str
     corrections: list[Correction]
+    reading: str  # the words as read, for bantin recorrect (JSON)
 
 
 def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
     """Correct the words of a page read by Tesseract (its plain text and hOCR)."""
     words: list[OcrWord] = []
+    boxes: list[list[int]] = []
     new_paragraph = False
     for match in _ITEM.finditer(hocr):
         if match.group(1) is None:
@@ -54,12 +66,46 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
         confidence = _WCONF.search(match.group(2))
         words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else (),
                              float(confidence.group(1)) if confidence else None))
+        box = _BOX.search(match.group(2))
+        boxes.append([int(v) for v in box.groups()] if box else [])
         new_paragraph = False
     hocr = strip_choices(hocr)
+    reading = reading_json(words, boxes)
     corrections = model.correct(words)
     if not corrections:
-        return CorrectedPage(text, hocr, [])
-    return CorrectedPage(_retext(text, words, corrections), _rehocr(hocr, corrections), corrections)
+        return CorrectedPage(text, hocr, [], reading)
+    return CorrectedPage(_retext(text, words, corrections), _rehocr(hocr, corrections), corrections, reading)
+
+
+def reading_json(words: list[OcrWord], boxes: list[list[int]]) -> str:
+    """The words as OCR read them, compactly: text, box, confidence, a paragraph's first
+    word, and the alternatives of the characters that had more than one (``a`` absent:
+    the word had no alternatives at all)."""
+    out = []
+    for word, box in zip(words, boxes, strict=True):
+        item: dict[str, Any] = {"t": word.text, "b": box, "c": word.confidence}
+        if word.new_paragraph:
+            item["p"] = 1
+        if word.choices:
+            item["a"] = {str(i): [[c, round(p, 1)] for c, p in options]
+                         for i, options in enumerate(word.choices) if len(options) > 1}
+        out.append(item)
+    return json.dumps({"version": READING_VERSION, "words": out}, ensure_ascii=False, separators=(",", ":"))
+
+
+def reading_words(data: str) -> list[tuple[OcrWord, tuple[int, ...]]]:
+    """A stored reading's words (a character stored without alternatives was OCR's only
+    choice there) with their boxes."""
+    words = []
+    for item in json.loads(data)["words"]:
+        text = item["t"]
+        alternatives = item.get("a")
+        choices: tuple[Choice, ...] = ()
+        if alternatives is not None:
+            choices = tuple(tuple((c, float(p)) for c, p in alternatives[str(i)]) if str(i) in alternatives
+                            else ((ch, SURE),) for i, ch in enumerate(text))
+        words.append((OcrWord(text, bool(item.get("p")), choices, item.get("c")), tuple(item["b"])))
+    return words
 
 
 def correct_text_layer(layer: bytes, corrections: list[Correction]) -> bytes:

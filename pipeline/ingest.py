@@ -18,6 +18,7 @@ from archive.bag import bag_issues, is_bag
 from archive.fsutil import sha256_file, sha256_tree
 from archive.store import page_name
 from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
+from pipeline.correct import READING
 from pipeline.discover import Source, SourceKind, discover
 from pipeline.errors import InputError, MissingDependency
 from pipeline.executor import ExecutorFactory, PageExecutor, capacity, default_workers, local_pool
@@ -391,6 +392,8 @@ class IngestJob:
         staged.write_text(page_name(result.n, ".txt"), result.text)
         staged.write_text(page_name(result.n, ".raw.txt"), result.raw_text)
         staged.write_text(page_name(result.n, ".hocr"), result.hocr)
+        if result.reading is not None:
+            staged.write_text(page_name(result.n, READING), result.reading)
         for suffix, content in result.derived.items():
             staged.write_text(page_name(result.n, suffix), content, derived=True)
         staged.write(page_name(result.n, ".jpg"), result.image)

@@ -76,6 +76,7 @@ class PageResult:
     ocr_model_sha256: str | None = None
     derived: dict[str, str] = field(default_factory=dict)  # by suffix (IngestHooks.page_derived)
     unread: list[list[int]] = field(default_factory=list)  # inked regions left without words
+    reading: str | None = None  # the words as read with their alternatives (pipeline.correct)
 
 
 def init_worker() -> None:
@@ -129,7 +130,7 @@ def process_page(job: PageJob) -> PageResult:
             confidence=confidence, words=words, width=width, height=height, dpi=dpi,
             ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
             corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),
-            unread=unread,
+            unread=unread, reading=page.reading if page else None,
         )
 
 
