@@ -22,7 +22,7 @@ from archive.checks import pages_to_check
 from archive.format import valid_date
 from archive.migrate import migrate
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Role
-from bantin.editing import ArticleEdit, correct_lines, edit_articles, edit_issue
+from bantin.editing import ArticleEdit, correct_lines, edit_articles, edit_issue, recorrect
 from bantin.ingesting import index_hooks
 from bantin.present import issue_json
 from bantin.state import State
@@ -406,6 +406,25 @@ def correct_command(issue_id: str, archive_root: Path, page_number: int, line_nu
         click.echo("no change: the line already reads so")
     for change in made:
         click.echo(f"page {page_number} line {change.line}: {change.old!r} -> {change.new!r}")
+
+
+@main.command("recorrect")
+@archive_option
+@click.option("--issue", "issue_ids", multiple=True, help="Only these issues (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@json_option
+def recorrect_command(archive_root: Path, issue_ids: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Run the diacritic correction again over the stored OCR (no OCR), with today's
+    statistics and the archive's trusted text; words people corrected are left alone."""
+    with handled():
+        changes = recorrect(archive_root, list(issue_ids) or None, dry_run=dry_run, notify=_notify)
+    if as_json:
+        echo_json([{"page": c.page, "before": c.before, "after": c.after, "raw": c.raw} for c in changes])
+        return
+    for change in changes:
+        click.echo(f"page {change.page}: {change.before} -> {change.after}  (read {change.raw})")
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{len(changes)} words {verb} on {len({c.page for c in changes})} pages")
 
 
 @main.command("remove")

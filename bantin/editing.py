@@ -15,6 +15,8 @@ from index import IssueArticles, open_index
 from index.manager import Notify, index_lock
 from index.trusted import update_trusted
 from pipeline.amend import amend_lines
+from pipeline.recorrect import WordChange, recorrect_issue
+from vntext.diacritics import archive_model
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,28 @@ def correct_lines(archive_root: Path, issue_id: str, n: int, lines: dict[int, st
                 # earlier correction no longer is)
                 update_trusted(archive, [c.new for c in made], tuple(c.old for c in made if c.line in before))
     return made
+
+
+def recorrect(archive_root: Path, issue_ids: list[str] | None = None, *, dry_run: bool = False,
+              wait: bool = False, notify: Notify | None = None) -> list[WordChange]:
+    """Run the diacritic correction again over the archive's OCR'd pages (``issue_ids``:
+    only these) with today's statistics and the archive's trusted text, without OCR;
+    the words changed. Words people corrected are never touched; the index follows."""
+    archive = Archive.open(archive_root)
+    changes: list[WordChange] = []
+    with archive.writer_lock("recorrect", wait=wait):
+        model = archive_model(archive.trusted_counts)
+        ids = [archive.resolve_id(i) for i in issue_ids] if issue_ids else archive.issue_ids()
+        changed = []
+        for issue_id in ids:
+            record, found = recorrect_issue(archive, archive.load_issue(issue_id), model, dry_run)
+            changes += found
+            if found and not dry_run:
+                changed.append(record)
+        if changed:
+            index = open_index(archive_root, notify=notify)
+            with index_lock(archive):
+                for record in changed:
+                    index.put_issue(record, fresh=True)
+                index.engine.commit()
+    return changes

@@ -7,24 +7,19 @@ says, all replaced in one step (``Archive.replace_files``).
 
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pikepdf
 
 from archive import Archive, ArchiveError, IssueRecord
 from archive.corrections import CORRECTIONS, OCR_HOCR, OCR_TEXT, LineCorrection, corrections
 from archive.hocr import hocr_lines, hocr_text, replace_line
 from archive.store import page_name
 from pipeline.assemble import ISSUE_PDF
-from pipeline.layer import text_layer_from_hocr
+from pipeline.layer import replace_layers, text_layer_from_hocr
 from vntext import clean_text
 
 ANALYSIS = ".analysis.json"  # derived from the text: recomputed after a correction
-LAYER_PREFIX = "/BantinText"  # the name assemble gave the page's text layer
 
 
 def amend_lines(archive: Archive, issue_id: str, n: int, lines: dict[int, str],
@@ -61,19 +56,5 @@ def amend_lines(archive: Archive, issue_id: str, n: int, lines: dict[int, str],
     files[page_name(n, CORRECTIONS)] = json.dumps(history, ensure_ascii=False, indent=1).encode()
     if page.method == "ocr" and ISSUE_PDF in record.files:
         layer = text_layer_from_hocr(hocr, page.width, page.height, page.dpi)
-        files[ISSUE_PDF] = _with_layer(archive.issue_dir(issue_id) / ISSUE_PDF, n, layer)
+        files[ISSUE_PDF] = replace_layers(archive.issue_dir(issue_id) / ISSUE_PDF, {n: layer})
     return archive.replace_files(issue_id, files, stale=(page_name(n, ANALYSIS),)), made
-
-
-def _with_layer(pdf_path: Path, n: int, layer: bytes) -> bytes:
-    """``issue.pdf`` with page ``n``'s invisible text replaced by ``layer``: the form the
-    page draws keeps its name and place, only its content changes."""
-    with pikepdf.open(str(pdf_path)) as pdf, pikepdf.open(io.BytesIO(layer)) as text:
-        page = pdf.pages[n - 1]
-        names = [str(k) for k in page.resources.get("/XObject", {}) if str(k).startswith(LAYER_PREFIX)]
-        if not names:
-            raise ArchiveError(f"page {n} of issue.pdf has no text layer of bantin's to replace")
-        page.resources.XObject[names[-1]] = pdf.copy_foreign(text.pages[0].as_form_xobject())
-        out = io.BytesIO()
-        pdf.save(out)
-        return out.getvalue()

@@ -7,10 +7,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pikepdf
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from archive import ArchiveError
 from archive.hocr import hocr_lines
 from pipeline.errors import MissingDependency
 
@@ -25,6 +27,25 @@ def _font() -> str:
             raise MissingDependency(f"{FONT_FILE} not found: install fonts-dejavu-core")
         pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
     return FONT
+
+
+LAYER_PREFIX = "/BantinText"  # the name assemble gives a page's text layer in issue.pdf
+
+
+def replace_layers(pdf_path: Path, layers: dict[int, bytes]) -> bytes:
+    """``issue.pdf`` with the invisible text of some pages (number -> one-page layer PDF)
+    replaced: the form each page draws keeps its name and place, only its content changes."""
+    with pikepdf.open(str(pdf_path)) as pdf:
+        for n, layer in sorted(layers.items()):
+            page = pdf.pages[n - 1]
+            names = [str(k) for k in page.resources.get("/XObject", {}) if str(k).startswith(LAYER_PREFIX)]
+            if not names:
+                raise ArchiveError(f"page {n} of {pdf_path.name} has no text layer of bantin's to replace")
+            with pikepdf.open(io.BytesIO(layer)) as text:
+                page.resources.XObject[names[-1]] = pdf.copy_foreign(text.pages[0].as_form_xobject())
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
 
 
 def text_layer_from_hocr(hocr: str, width: int, height: int, dpi: int) -> bytes:
