@@ -23,6 +23,7 @@ from archive.format import valid_date
 from archive.migrate import migrate
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Role
 from bantin.editing import ArticleEdit, correct_lines, edit_articles, edit_issue, recorrect
+from bantin.i18n import _, ngettext, setup
 from bantin.ingesting import index_hooks
 from bantin.present import issue_json
 from bantin.state import State
@@ -37,6 +38,7 @@ from index.searchlog import report as search_report
 from pipeline import IngestOptions, Status, Tesseract, dask_cluster, ingest
 from pipeline.executor import local_pool
 
+setup()  # before any help text below, ours or click's, is looked up
 F = TypeVar("F", bound=Callable[..., Any])
 ROLES = tuple(Role)
 DEMO_USER = "luutru"
@@ -48,14 +50,14 @@ def archive_option(func: F) -> F:
     return click.option(
         "--archive", "archive_root", type=click.Path(file_okay=False, path_type=Path),
         envvar="BANTIN_ARCHIVE", default=DEFAULT_ARCHIVE, show_default=True,
-        help="Archive folder (or $BANTIN_ARCHIVE).",
+        help=_("Archive folder (or $BANTIN_ARCHIVE)."),
     )(func)
 
 
 def engine_option(func: F) -> F:
     return click.option(
         "--engine", type=click.Choice(ENGINES), default=None,
-        help="Search engine (default: the archive's setting, else tantivy).",
+        help=_("Search engine (default: the archive's setting, else tantivy)."),
     )(func)
 
 
@@ -66,12 +68,12 @@ def _notify(message: str) -> None:
 def log_dir_option(func: F) -> F:
     return click.option(
         "--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Search log folder (default: logs/ in the archive folder).",
+        help=_("Search log folder (default: logs/ in the archive folder)."),
     )(func)
 
 
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+    return click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))(func)
 
 
 log = logging.getLogger("bantin")
@@ -93,11 +95,11 @@ def handled() -> Iterator[None]:
         log.debug("details", exc_info=True)
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", ExitCode.ctrl_c)
+        fail(_("interrupted"), ExitCode.ctrl_c)
     except Exception as exc:
         log.debug("traceback", exc_info=True)
-        fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with -v for details)",
-             ExitCode.other_error)
+        fail(_("unexpected error: {error} (rerun with -v for details)").format(
+            error=f"{type(exc).__name__}: {exc}"), ExitCode.other_error)
 
 
 def issue_number(number: int | None) -> str:
@@ -119,12 +121,11 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group()
+@click.group(help=_("bantin: a searchable archive of the bulletin Thông tin sinh hoạt chi bộ."))
 @click.version_option(package_name="bantin")
-@click.option("-v", "--verbose", count=True, help="More detail (-v: tracebacks, -vv: libraries' logs).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-v", "--verbose", count=True, help=_("More detail (-v: tracebacks, -vv: libraries' logs)."))
+@click.option("-q", "--quiet", is_flag=True, help=_("Only errors."))
 def main(verbose: int, quiet: bool) -> None:
-    """bantin: a searchable archive of the bulletin Thông tin sinh hoạt chi bộ."""
     # bantin's own messages at INFO; other libraries' only from -vv
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
                         format="%(name)s: %(message)s", stream=sys.stderr, force=True)
@@ -150,7 +151,7 @@ class _Bar:
             return
         if self.bar is None:
             self.bar = click.progressbar(
-                length=total, label="pages", show_eta=True, show_pos=True, file=sys.stderr
+                length=total, label=_("pages"), show_eta=True, show_pos=True, file=sys.stderr
             )
             self.bar.__enter__()
         self.bar.update(done - self.done)
@@ -161,30 +162,30 @@ class _Bar:
             self.bar.__exit__(None, None, None)
 
 
-@main.command("ingest")
+@main.command("ingest", help=_("Ingest scans: PDFs, folders of page images, multi-page TIFFs."))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @archive_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Pages OCR'd at once (default: CPU count).")
+              help=_("Pages OCR'd at once (default: CPU count)."))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with columns file,number,date,title.")
-@click.option("--lang", default="vie", show_default=True, help="Tesseract language(s).")
+              help=_("CSV with columns file,number,date,title."))
+@click.option("--lang", default="vie", show_default=True, help=_("Tesseract language(s)."))
 @click.option("--tessdata-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder holding the Tesseract models (default: Tesseract's own).")
-@click.option("--no-correct", is_flag=True, help="Keep OCR's words as read: no diacritic correction.")
+              help=_("Folder holding the Tesseract models (default: Tesseract's own)."))
+@click.option("--no-correct", is_flag=True, help=_("Keep OCR's words as read: no diacritic correction."))
 @click.option("--dpi", type=click.IntRange(72, 600), default=300, show_default=True,
-              help="Resolution PDF pages are rasterised at for OCR.")
-@click.option("--no-index", is_flag=True, help="Do not update the search index.")
-@click.option("--wait", is_flag=True, help="Wait for another writer of the archive to finish.")
+              help=_("Resolution PDF pages are rasterised at for OCR."))
+@click.option("--no-index", is_flag=True, help=_("Do not update the search index."))
+@click.option("--wait", is_flag=True, help=_("Wait for another writer of the archive to finish."))
 @click.option("--scheduler", metavar="tcp://HOST:8786", default=None,
-              help="Send page work to this Dask cluster (inputs on storage its workers share).")
+              help=_("Send page work to this Dask cluster (inputs on storage its workers share)."))
 @click.option("--stream", is_flag=True,
-              help="With --scheduler: send page images to the workers (no shared storage).")
+              help=_("With --scheduler: send page images to the workers (no shared storage)."))
 @click.option("--page-timeout", type=click.IntRange(min=1), default=180, show_default=True,
-              help="Seconds one page may take before it is given up.")
+              help=_("Seconds one page may take before it is given up."))
 @click.option("--visibility", type=click.Choice(VISIBILITIES), default=None,
-              help="Who may read the new issues: internal is for signed-in readers only "
-                   "(default: settings.json's default_visibility, else public).")
+              help=_("Who may read the new issues: internal is for signed-in readers only "
+                   "(default: settings.json's default_visibility, else public)."))
 @engine_option
 @json_option
 def ingest_command(
@@ -193,7 +194,6 @@ def ingest_command(
     scheduler: str | None, stream: bool, page_timeout: int, visibility: str | None, engine: str | None,
     as_json: bool,
 ) -> None:
-    """Ingest scans: PDFs, folders of page images, multi-page TIFFs."""
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
     indexer = None if no_index else IngestIndexer(archive_root, engine, notify=_notify)
     hooks = index_hooks(indexer, progress=bar)
@@ -222,30 +222,30 @@ def ingest_command(
             path = one_line(o.path)
             if o.status is Status.failed:
                 for line in o.message.splitlines():  # a page folder: each broken page
-                    click.echo(f"failed: {path}: {line}", err=True)
+                    click.echo(_("failed: {path}: {reason}").format(path=path, reason=line), err=True)
             elif o.status is Status.skipped:
-                click.echo(f"skipped: {path}: {o.message}", err=True)
+                click.echo(_("skipped: {path}: {reason}").format(path=path, reason=o.message), err=True)
             elif o.status is Status.present:
-                click.echo(f"present: {path} ({o.issue_id})")
+                click.echo(_("present: {path} ({issue})").format(path=path, issue=o.issue_id))
             else:
                 note = f"; {o.message}" if o.message else ""
-                click.echo(f"added: {path} -> {o.issue_id} ({o.pages} pages){note}")
+                pages = ngettext("{n} page", "{n} pages", o.pages).format(n=o.pages)
+                click.echo(_("added: {path} -> {issue} ({pages}){note}").format(
+                    path=path, issue=o.issue_id, pages=pages, note=note))
             if o.low_confidence_pages:
                 pages = ", ".join(map(str, o.low_confidence_pages))
-                click.echo(f"  re-check: {o.issue_id} pages {pages} read badly (low OCR confidence)")
-        click.echo(
-            f"{len(report.with_status(Status.added))} added, "
-            f"{len(report.with_status(Status.present))} already present, "
-            f"{len(report.with_status(Status.failed))} failed"
-        )
+                click.echo(_("  re-check: {issue} pages {pages} read badly (low OCR confidence)").format(
+                    issue=o.issue_id, pages=pages))
+        click.echo(_("{added} added, {present} already present, {failed} failed").format(
+            added=len(report.with_status(Status.added)), present=len(report.with_status(Status.present)),
+            failed=len(report.with_status(Status.failed))))
     sys.exit(int(ExitCode.ok if report.ok else ExitCode.input_failed))
 
 
-@main.command("list")
+@main.command("list", help=_("List the archive's issues by date."))
 @archive_option
 @json_option
 def list_command(archive_root: Path, as_json: bool) -> None:
-    """List the archive's issues by date."""
     with handled():
         records = Archive.open(archive_root).issues()
     if as_json:
@@ -255,17 +255,17 @@ def list_command(archive_root: Path, as_json: bool) -> None:
         click.echo(f"{issue_columns(r.id, r.date, r.number)}  {len(r.pages):3} pages  {r.source}")
 
 
-@main.command("show")
+@main.command("show", help=_("Show an issue: metadata, table of contents, and its text (an id prefix is "
+                             "enough)."))
 @click.argument("issue_id")
 @archive_option
-@click.option("--page", "page_number", type=click.IntRange(min=1), help="Only this page.")
-@click.option("--article", "article_id", type=click.IntRange(min=1), help="Only this article.")
-@click.option("--lines", is_flag=True, help="With --page: each line's number and what the segmenter "
-                                            "made of it (the numbers 'bantin edit --split' takes).")
+@click.option("--page", "page_number", type=click.IntRange(min=1), help=_("Only this page."))
+@click.option("--article", "article_id", type=click.IntRange(min=1), help=_("Only this article."))
+@click.option("--lines", is_flag=True, help=_("With --page: each line's number and what the segmenter "
+                                            "made of it (the numbers 'bantin edit --split' takes)."))
 @json_option
 def show_command(issue_id: str, archive_root: Path, page_number: int | None, article_id: int | None,
                  lines: bool, as_json: bool) -> None:
-    """Show an issue: metadata, table of contents, and its text (an id prefix is enough)."""
     with handled():
         archive = Archive.open(archive_root)
         record = archive.load_issue(archive.resolve_id(issue_id))
@@ -307,13 +307,13 @@ def show_command(issue_id: str, archive_root: Path, page_number: int | None, art
             click.echo(texts[p.n])
 
 
-@main.command("verify")
+@main.command("verify", help=_("Check the archive: every file against its sha256 (fixity), files that "
+                               "should not be there, leftovers of an interrupted ingest, and that the "
+                               "index holds every page."))
 @archive_option
-@click.option("--repair-index", is_flag=True, help="Index what is missing, drop what is stale.")
+@click.option("--repair-index", is_flag=True, help=_("Index what is missing, drop what is stale."))
 @json_option
 def verify_command(archive_root: Path, repair_index: bool, as_json: bool) -> None:
-    """Check the archive: every file against its sha256 (fixity), files that should not be
-    there, leftovers of an interrupted ingest, and that the index holds every page."""
     with handled():
         archive = Archive.open(archive_root)
         problems = archive.check()
@@ -338,26 +338,26 @@ def verify_command(archive_root: Path, repair_index: bool, as_json: bool) -> Non
     sys.exit(int(ExitCode.input_failed if problems or not check.ok else ExitCode.ok))
 
 
-@main.command("edit")
+@main.command("edit", help=_("Correct an issue's metadata or its articles; the index follows and "
+                             "issue.json keeps the history (article corrections survive a new "
+                             "segmentation)."))
 @click.argument("issue_id")
 @archive_option
-@click.option("--number", type=click.IntRange(0, 100_000), help="The issue number.")
-@click.option("--date", "issue_date", help="YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--title", help="The issue's title, or with --article the article's.")
+@click.option("--number", type=click.IntRange(0, 100_000), help=_("The issue number."))
+@click.option("--date", "issue_date", help=_("YYYY, YYYY-MM or YYYY-MM-DD."))
+@click.option("--title", help=_("The issue's title, or with --article the article's."))
 @click.option("--visibility", type=click.Choice(VISIBILITIES),
-              help="public, or internal: for signed-in readers only.")
+              help=_("public, or internal: for signed-in readers only."))
 @click.option("--article", "article_id", type=click.IntRange(min=1),
-              help="Correct this article (its number in 'bantin show'): --title, or --join.")
-@click.option("--join", is_flag=True, help="With --article: it is part of the article before it.")
+              help=_("Correct this article (its number in 'bantin show'): --title, or --join."))
+@click.option("--join", is_flag=True, help=_("With --article: it is part of the article before it."))
 @click.option("--split", metavar="PAGE:LINE",
-              help="An article begins at this line (numbers from 'bantin show ID --page N --lines').")
-@click.option("--note", help="Why (kept in the issue's history).")
+              help=_("An article begins at this line (numbers from 'bantin show ID --page N --lines')."))
+@click.option("--note", help=_("Why (kept in the issue's history)."))
 def edit_command(
     issue_id: str, archive_root: Path, number: int | None, issue_date: str | None, title: str | None,
     visibility: str | None, article_id: int | None, join: bool, split: str | None, note: str | None,
 ) -> None:
-    """Correct an issue's metadata or its articles; the index follows and issue.json keeps
-    the history (article corrections survive a new segmentation)."""
     if article_id is not None or split is not None:
         _edit_articles(issue_id, archive_root, article_id, title, join, split, note)
         return
@@ -365,74 +365,83 @@ def edit_command(
                                                   ("title", title), ("visibility", visibility))
                                if v is not None}
     if issue_date is not None and not valid_date(issue_date):
-        raise click.BadParameter("use a real date: YYYY, YYYY-MM or YYYY-MM-DD", param_hint="--date")
+        raise click.BadParameter(_("use a real date: YYYY, YYYY-MM or YYYY-MM-DD"), param_hint="--date")
     if not changes:
-        raise click.UsageError("nothing to change: give --number, --date, --title or --visibility")
+        raise click.UsageError(_("nothing to change: give --number, --date, --title or --visibility"))
     with handled():
         record = edit_issue(archive_root, issue_id, changes, note, notify=_notify)
-    click.echo(f"edited {record.id}: " + ", ".join(f"{k} = {v}" for k, v in changes.items()))
+    click.echo(_("edited {issue}: {changes}").format(
+        issue=record.id, changes=", ".join(f"{k} = {v}" for k, v in changes.items())))
 
 
 def _edit_articles(issue_id: str, archive_root: Path, article_id: int | None, title: str | None, join: bool,
                    split: str | None, note: str | None) -> None:
     if split is not None:
-        page, _, line = split.partition(":")
-        if not (page.isdigit() and line.isdigit()):
-            raise click.BadParameter("use PAGE:LINE, e.g. 2:14", param_hint="--split")
+        page, colon, line = split.partition(":")
+        if not (colon and page.isdigit() and line.isdigit()):
+            raise click.BadParameter(_("use PAGE:LINE, e.g. 2:14"), param_hint="--split")
     elif not (title or join):
-        raise click.UsageError("with --article give --title or --join")
+        raise click.UsageError(_("with --article give --title or --join"))
     anchor = (int(split.split(":")[0]), int(split.split(":")[1])) if split is not None else None
     with handled():
         record, after = edit_articles(archive_root, issue_id,
                                       [ArticleEdit(article_id, title, join, anchor)], note, notify=_notify)
-    click.echo(f"edited {record.id}: {len(after.articles)} articles")
+    click.echo(ngettext("edited {issue}: {n} article", "edited {issue}: {n} articles",
+                        len(after.articles)).format(issue=record.id, n=len(after.articles)))
     for a in after.articles:
         click.echo(f"{a.id:3}. {a.title}  (pages {', '.join(map(str, a.pages))})")
 
 
-@main.command("correct")
+@main.command("correct", help=_("Correct a line OCR misread: the page's text, hOCR and issue.pdf carry the "
+                                "new words, the machine reading stays stored (and searchable), the change "
+                                "is kept with the page."))
 @click.argument("issue_id")
 @archive_option
-@click.option("--page", "page_number", type=click.IntRange(min=1), required=True, help="The page.")
+@click.option("--page", "page_number", type=click.IntRange(min=1), required=True, help=_("The page."))
 @click.option("--line", "line_number", type=click.IntRange(min=0), required=True,
-              help="The line's number (from 'bantin show ID --page N --lines').")
-@click.option("--text", required=True, help="The line as the page prints it.")
+              help=_("The line's number (from 'bantin show ID --page N --lines')."))
+@click.option("--text", required=True, help=_("The line as the page prints it."))
 def correct_command(issue_id: str, archive_root: Path, page_number: int, line_number: int, text: str) -> None:
-    """Correct a line OCR misread: the page's text, hOCR and issue.pdf carry the new words,
-    the machine reading stays stored (and searchable), the change is kept with the page."""
     with handled():
         made = correct_lines(archive_root, issue_id, page_number, {line_number: text}, notify=_notify)
     if not made:
-        click.echo("no change: the line already reads so")
+        click.echo(_("no change: the line already reads so"))
     for change in made:
-        click.echo(f"page {page_number} line {change.line}: {change.old!r} -> {change.new!r}")
+        click.echo(_("page {page} line {line}: {old!r} -> {new!r}").format(
+            page=page_number, line=change.line, old=change.old, new=change.new))
 
 
-@main.command("recorrect")
+@main.command("recorrect", help=_("Run the diacritic correction again over the stored OCR (no OCR), with "
+                                  "today's statistics and the archive's trusted text; words people "
+                                  "corrected are left alone."))
 @archive_option
-@click.option("--issue", "issue_ids", multiple=True, help="Only these issues (repeatable).")
-@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.option("--issue", "issue_ids", multiple=True, help=_("Only these issues (repeatable)."))
+@click.option("--dry-run", is_flag=True, help=_("Say what would change; write nothing."))
 @json_option
 def recorrect_command(archive_root: Path, issue_ids: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
-    """Run the diacritic correction again over the stored OCR (no OCR), with today's
-    statistics and the archive's trusted text; words people corrected are left alone."""
     with handled():
         changes = recorrect(archive_root, list(issue_ids) or None, dry_run=dry_run, notify=_notify)
     if as_json:
         echo_json([{"page": c.page, "before": c.before, "after": c.after, "raw": c.raw} for c in changes])
         return
     for change in changes:
-        click.echo(f"page {change.page}: {change.before} -> {change.after}  (read {change.raw})")
-    verb = "would change" if dry_run else "changed"
-    click.echo(f"{len(changes)} words {verb} on {len({c.page for c in changes})} pages")
+        click.echo(_("page {page}: {before} -> {after}  (read {raw})").format(
+            page=change.page, before=change.before, after=change.after, raw=change.raw))
+    pages = len({c.page for c in changes})
+    if dry_run:
+        click.echo(ngettext("{n} word would change on {pages} pages",
+                            "{n} words would change on {pages} pages", len(changes)).format(
+            n=len(changes), pages=pages))
+    else:
+        click.echo(ngettext("{n} word changed on {pages} pages", "{n} words changed on {pages} pages",
+                            len(changes)).format(n=len(changes), pages=pages))
 
 
-@main.command("remove")
+@main.command("remove", help=_("Remove an issue from the archive and the index."))
 @click.argument("issue_id")
 @archive_option
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
 def remove_command(issue_id: str, archive_root: Path, yes: bool) -> None:
-    """Remove an issue from the archive and the index."""
     with handled():
         archive = Archive.open(archive_root)
         record = archive.load_issue(archive.resolve_id(issue_id))
@@ -442,35 +451,41 @@ def remove_command(issue_id: str, archive_root: Path, yes: bool) -> None:
         with archive.writer_lock("remove"):
             open_index(archive_root, notify=_notify).remove_issue(record.id)
             archive.remove(record.id)
-    click.echo(f"removed {record.id}")
+    click.echo(_("removed {issue}").format(issue=record.id))
 
 
-@main.command("export")
+@main.command("export", help=_("Export issues as a BagIt bag (sha256 and sha512 manifests), validated "
+                               "after writing."))
 @archive_option
 @click.option("--bagit", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the BagIt bag in (new or empty).")
-@click.option("--issue", "issue_ids", multiple=True, help="Only these issues (repeatable).")
+              help=_("Folder to write the BagIt bag in (new or empty)."))
+@click.option("--issue", "issue_ids", multiple=True, help=_("Only these issues (repeatable)."))
 def export_command(archive_root: Path, out: Path, issue_ids: tuple[str, ...]) -> None:
-    """Export issues as a BagIt bag (sha256 and sha512 manifests), validated after writing."""
     with handled():
         archive = Archive.open(archive_root)
         count = export_bag(archive, out, [archive.resolve_id(i) for i in issue_ids] or None)
-    click.echo(f"exported {count} issues to {out} (BagIt, validated)")
+    click.echo(ngettext("exported {n} issue to {out} (BagIt, validated)",
+                        "exported {n} issues to {out} (BagIt, validated)", count).format(n=count, out=out))
 
 
 def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not valid_date(value):
-        raise click.BadParameter("use YYYY, YYYY-MM or YYYY-MM-DD")
+        raise click.BadParameter(_("use YYYY, YYYY-MM or YYYY-MM-DD"))
     return value
 
 
-@main.command("search")
+@main.command("search", help=_("Full-text search; diacritics optional (\"sinh hoat chi bo\").")
+              + "\n\n\b\n" + _("\"quoted phrase\"   words adjacent, in order\n"
+                                "a OR b            either word\n"
+                                "+word             keep it when no page holds every word\n"
+                                "-word             leave out pages with it\n"
+                                "year:2019         only that year"))
 @click.argument("query")
 @archive_option
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--year", type=click.IntRange(1900, 2100), help="Only issues of this year.")
-@click.option("--from", "date_from", callback=_check_date, help="From this date (2019-01).")
-@click.option("--to", "date_to", callback=_check_date, help="Up to this date (2020-06).")
+@click.option("--year", type=click.IntRange(1900, 2100), help=_("Only issues of this year."))
+@click.option("--from", "date_from", callback=_check_date, help=_("From this date (2019-01)."))
+@click.option("--to", "date_to", callback=_check_date, help=_("Up to this date (2020-06)."))
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @engine_option
 @log_dir_option
@@ -479,15 +494,6 @@ def search_command(
     query: str, archive_root: Path, limit: int, year: int | None, date_from: str | None,
     date_to: str | None, sort: str, engine: str | None, log_dir: Path | None, as_json: bool,
 ) -> None:
-    """Full-text search; diacritics optional ("sinh hoat chi bo").
-
-    \b
-    "quoted phrase"   words adjacent, in order
-    a OR b            either word
-    +word             keep it when no page holds every word
-    -word             leave out pages with it
-    year:2019         only that year
-    """
     with handled():
         index = open_index(archive_root, engine, notify=_notify)
         results = run_search(index, query, limit=limit, year=year, date_from=date_from,
@@ -504,26 +510,35 @@ def search_command(
 def print_results(results: SearchResults) -> None:
     click.echo(count_line(results))
     if results.suggestion:
-        click.echo(f"Did you mean: {results.suggestion}")
+        click.echo(_("Did you mean: {suggestion}").format(suggestion=results.suggestion))
     for rank, hit in enumerate(results.hits, start=1):
         number = issue_number(hit.number)
-        missing = (f"  (holds most words; missing: {', '.join(hit.missing)})" if hit.relaxed
-                   else "  (near match)" if hit.near else "")
-        title = hit.article.title if hit.article else "(page outside any article)"
-        where = (f"article {hit.article.id}, page{'s' if len(hit.article.pages) > 1 else ''} "
-                 f"{', '.join(map(str, hit.article.pages))}" if hit.article else f"page {hit.page}")
+        missing = (_("  (holds most words; missing: {words})").format(words=", ".join(hit.missing))
+                   if hit.relaxed else _("  (near match)") if hit.near else "")
+        title = hit.article.title if hit.article else _("(page outside any article)")
+        if hit.article:
+            pages = ", ".join(map(str, hit.article.pages))
+            where = ngettext("article {id}, page {pages}", "article {id}, pages {pages}",
+                             len(hit.article.pages)).format(id=hit.article.id, pages=pages)
+        else:
+            where = _("page {n}").format(n=hit.page)
         click.secho(f"\n{rank}. {title}", bold=True)
-        click.secho(f"   {number}, {hit.date or 'date unknown'}, {where}  [{hit.issue}]{missing}", fg="cyan")
+        when = hit.date or _("date unknown")
+        click.secho(f"   {number}, {when}, {where}  [{hit.issue}]{missing}", fg="cyan")
         click.echo("   " + highlighted(hit.snippet, hit.highlights))
 
 
 def count_line(results: SearchResults) -> str:
     """What was found, counted apart: every word, near forms of them, most of them."""
-    line = f"{results.total} articles or pages hold every word of {results.query!r}"
+    line = ngettext("{n} article or page holds every word of {query!r}",
+                    "{n} articles or pages hold every word of {query!r}",
+                    results.total).format(n=results.total, query=results.query)
     if results.near_total:
-        line += f"; {results.near_total} hold near forms of them"
+        line += ngettext("; {n} holds near forms of them", "; {n} hold near forms of them",
+                         results.near_total).format(n=results.near_total)
     if results.relaxed_total:
-        line += f"; {results.relaxed_total} hold most of them"
+        line += ngettext("; {n} holds most of them", "; {n} hold most of them",
+                         results.relaxed_total).format(n=results.relaxed_total)
     return line
 
 
@@ -536,20 +551,20 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-@main.group("report")
+@main.group("report", help=_("Reports for archivists and editors."))
 def report_group() -> None:
-    """Reports for archivists and editors."""
+    pass  # the group's commands do the work
 
 
-@report_group.command("searches")
+@report_group.command("searches", help=_("What cadres search for, and what they searched for and did not "
+                                         "find."))
 @archive_option
 @log_dir_option
-@click.option("--since", callback=_check_date, help="Only searches from this date (2026-01).")
+@click.option("--since", callback=_check_date, help=_("Only searches from this date (2026-01)."))
 @json_option
 def report_searches_command(
     archive_root: Path, log_dir: Path | None, since: str | None, as_json: bool
 ) -> None:
-    """What cadres search for, and what they searched for and did not find."""
     with handled():
         search_log = open_search_log(Archive.open(archive_root), log_dir)
         if search_log is None:
@@ -558,26 +573,25 @@ def report_searches_command(
     if as_json:
         echo_json(summary.to_dict())
         return
-    click.echo(f"{summary.searches} searches")
-    click.secho("\nSearches per week", bold=True)
+    click.echo(ngettext("{n} search", "{n} searches", summary.searches).format(n=summary.searches))
+    click.secho(_("\nSearches per week"), bold=True)
     for week, count in summary.per_week.items():
         click.echo(f"  {week}  {count}")
-    click.secho("\nMost frequent queries", bold=True)
+    click.secho(_("\nMost frequent queries"), bold=True)
     for item in summary.frequent:
         click.echo(f"  {item.count:5}  {item.query}")
-    click.secho("\nFound nothing, or only pages lacking some words (what the bulletin lacks)", bold=True)
+    click.secho(_("\nFound nothing, or only pages lacking some words (what the bulletin lacks)"), bold=True)
     for item in summary.unmet:
         click.echo(f"  {item.count:5}  {item.query}")
 
 
-@report_group.command("usage")
+@report_group.command("usage", help=_("Views of issues, articles and pages and searches, per ISO week and "
+                                      "per issue (counts only: nobody's trail), for the Party committees."))
 @archive_option
-@click.option("--since", callback=_check_date, help="Only from the week of this date (2026-01).")
+@click.option("--since", callback=_check_date, help=_("Only from the week of this date (2026-01)."))
 @json_option
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (scope,key,issue,article,page,search).")
+@click.option("--csv", "as_csv", is_flag=True, help=_("Print CSV (scope,key,issue,article,page,search)."))
 def report_usage_command(archive_root: Path, since: str | None, as_json: bool, as_csv: bool) -> None:
-    """Views of issues, articles and pages and searches, per ISO week and per issue (counts
-    only: nobody's trail), for the Party committees."""
     with handled():
         figures = Usage(State.open(Archive.open(archive_root).root)).report(_since(since))
     if as_json:
@@ -596,18 +610,17 @@ def report_usage_command(archive_root: Path, since: str | None, as_json: bool, a
     for week in figures.weeks:
         row(week.week, week)
     if figures.issues:
-        click.secho("\nViews per issue", bold=True)
+        click.secho(_("\nViews per issue"), bold=True)
         for item in figures.issues:
             row(item.id[:10], item)
 
 
-@report_group.command("pages")
+@report_group.command("pages", help=_("Pages to check or re-scan, worst first, with the reason."))
 @archive_option
 @click.option("--below", type=click.FloatRange(0, 100), default=80.0, show_default=True,
-              help="List OCR'd pages whose mean word confidence is under this.")
+              help=_("List OCR'd pages whose mean word confidence is under this."))
 @json_option
 def report_pages_command(archive_root: Path, below: float, as_json: bool) -> None:
-    """Pages to check or re-scan, worst first, with the reason."""
     with handled():
         checks = pages_to_check(Archive.open(archive_root), below)
     if as_json:
@@ -615,7 +628,7 @@ def report_pages_command(archive_root: Path, below: float, as_json: bool) -> Non
         return
     for c in checks:
         click.echo(f"{issue_columns(c.issue, c.date, c.number)}  page {c.page:3}  {c.reason}")
-    click.echo(f"{len(checks)} pages to check")
+    click.echo(ngettext("{n} page to check", "{n} pages to check", len(checks)).format(n=len(checks)))
 
 
 def _since(value: str | None) -> date | None:
@@ -625,48 +638,45 @@ def _since(value: str | None) -> date | None:
     return date(parts[0], parts[1], parts[2])
 
 
-@main.command("watch")
+@main.command("watch", help=_("Ingest what scanners drop into FOLDER once it stops growing; move it to "
+                              "FOLDER/done/, or to FOLDER/failed/ with a NAME.reason.txt saying why."))
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @archive_option
 @click.option("--settle", type=click.FloatRange(min=0), default=10.0, show_default=True,
-              help="Seconds a file must stop growing before it is ingested.")
+              help=_("Seconds a file must stop growing before it is ingested."))
 @click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
-              help="Seconds between looks at the folder.")
+              help=_("Seconds between looks at the folder."))
 @click.option("--visibility", type=click.Choice(VISIBILITIES), default=None,
-              help="Of the new issues (default: settings.json's default_visibility, else public).")
-@click.option("--once", is_flag=True, help="Ingest what has arrived, then stop (for cron).")
+              help=_("Of the new issues (default: settings.json's default_visibility, else public)."))
+@click.option("--once", is_flag=True, help=_("Ingest what has arrived, then stop (for cron)."))
 def watch_command(folder: Path, archive_root: Path, settle: float, interval: float, visibility: str | None,
                   once: bool) -> None:
-    """Ingest what scanners drop into FOLDER once it stops growing; move it to FOLDER/done/,
-    or to FOLDER/failed/ with a NAME.reason.txt saying why."""
     from bantin.watch import WatchFolder
 
     with handled():
         watcher = WatchFolder(folder, archive_root, settle, IngestOptions(wait=True, visibility=visibility))
         if not once:
-            click.echo(f"watching {folder} for scans (Ctrl-C stops)")
+            click.echo(_("watching {folder} for scans (Ctrl-C stops)").format(folder=folder))
         watcher.run(interval, once, report=click.echo)
 
 
-@main.command("migrate")
+@main.command("migrate", help=_("Upgrade an archive made by an older bantin to this one's format, in place "
+                                "(only issue.json files change; the checksummed files are not touched)."))
 @archive_option
 def migrate_command(archive_root: Path) -> None:
-    """Upgrade an archive made by an older bantin to this one's format, in place (only
-    issue.json files change; the checksummed files are not touched)."""
     with handled():
         rewritten = migrate(archive_root)
     click.echo(f"{archive_root}: archive format version {FORMAT_VERSION}"
                + (f" ({rewritten} issues upgraded)" if rewritten else " (already)"))
 
 
-@main.command("reindex")
+@main.command("reindex", help=_("Rebuild the search index from the archive files alone."))
 @archive_option
 @engine_option
 @click.option("--resegment", is_flag=True,
-              help="Divide every issue into articles again from its stored hOCR (otherwise only "
-                   "issues segmented by an older segmenter are).")
+              help=_("Divide every issue into articles again from its stored hOCR (otherwise only "
+                   "issues segmented by an older segmenter are)."))
 def reindex_command(archive_root: Path, engine: str | None, resegment: bool) -> None:
-    """Rebuild the search index from the archive files alone."""
     started = time.perf_counter()
     with handled():
         docs = reindex(archive_root, engine, notify=_notify, resegment=resegment)
@@ -676,19 +686,19 @@ def reindex_command(archive_root: Path, engine: str | None, resegment: bool) -> 
                f"in {seconds:.1f} s")
 
 
-@main.command("serve")
+@main.command("serve", help=_("Serve the archive to browsers: search, read, sign in; usage figures for "
+                              "archivists."))
 @archive_option
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0: every interface; put nginx in front).")
+              help=_("Address to listen on (0.0.0.0: every interface; put nginx in front)."))
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Server processes.")
+              help=_("Server processes."))
 @click.option("--anonymous", type=click.Choice(ANONYMOUS), default="public", show_default=True,
-              help="What visitors who are not signed in see: public issues, or nothing.")
+              help=_("What visitors who are not signed in see: public issues, or nothing."))
 @log_dir_option
 def serve_command(archive_root: Path, host: str, port: int, workers: int, anonymous: str,
                   log_dir: Path | None) -> None:
-    """Serve the archive to browsers: search, read, sign in; usage figures for archivists."""
     import uvicorn
 
     from bantin.web.reader import ArchiveReader
@@ -705,9 +715,9 @@ def serve_command(archive_root: Path, host: str, port: int, workers: int, anonym
                 workers=workers, log_level="warning", access_log=False)
 
 
-@main.group("user")
+@main.group("user", help=_("Accounts for the web server: readers, archivists, admins."))
 def user_group() -> None:
-    """Accounts for the web server: readers, archivists, admins."""
+    pass  # the group's commands do the work
 
 
 def _accounts(archive_root: Path) -> Accounts:
@@ -721,23 +731,22 @@ def _password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-@user_group.command("add")
+@user_group.command("add", help=_("Create an account (the password is asked for, or read from standard "
+                                  "input)."))
 @click.argument("name")
 @archive_option
 @click.option("--role", type=click.Choice(ROLES), default="reader", show_default=True)
 def user_add_command(name: str, archive_root: Path, role: str) -> None:
-    """Create an account (the password is asked for, or read from standard input)."""
     with handled():
         accounts = _accounts(archive_root)
         user = accounts.add(name, role, _password(f"Password for {name}"))
-    click.echo(f"added {user.name} ({user.role})")
+    click.echo(_("added {name} ({role})").format(name=user.name, role=user.role))
 
 
-@user_group.command("list")
+@user_group.command("list", help=_("Every account with its role and API tokens."))
 @archive_option
 @json_option
 def user_list_command(archive_root: Path, as_json: bool) -> None:
-    """Every account with its role and API tokens."""
     with handled():
         accounts = _accounts(archive_root).accounts()
     if as_json:
@@ -748,47 +757,44 @@ def user_list_command(archive_root: Path, as_json: bool) -> None:
         click.echo(f"{a.name:20} {a.role:10} since {a.created[:10]}  {a.tokens} API tokens")
 
 
-@user_group.command("passwd")
+@user_group.command("passwd", help=_("Set a new password (the account's browser sessions end)."))
 @click.argument("name")
 @archive_option
 def user_passwd_command(name: str, archive_root: Path) -> None:
-    """Set a new password (the account's browser sessions end)."""
     with handled():
         accounts = _accounts(archive_root)
         accounts.user(name)
         accounts.set_password(name, _password(f"New password for {name}"))
-    click.echo(f"password of {name} changed; its sessions ended")
+    click.echo(_("password of {name} changed; its sessions ended").format(name=name))
 
 
-@user_group.command("role")
+@user_group.command("role", help=_("Change an account's role (it counts from the account's next request)."))
 @click.argument("name")
 @click.argument("role", type=click.Choice(ROLES))
 @archive_option
 def user_role_command(name: str, role: str, archive_root: Path) -> None:
-    """Change an account's role (it counts from the account's next request)."""
     with handled():
         _accounts(archive_root).set_role(name, role)
-    click.echo(f"{name} is now {role}")
+    click.echo(_("{name} is now {role}").format(name=name, role=role))
 
 
-@user_group.command("remove")
+@user_group.command("remove", help=_("Delete an account with its sessions and API tokens."))
 @click.argument("name")
 @archive_option
 def user_remove_command(name: str, archive_root: Path) -> None:
-    """Delete an account with its sessions and API tokens."""
     with handled():
         _accounts(archive_root).remove(name)
-    click.echo(f"removed {name}")
+    click.echo(_("removed {name}").format(name=name))
 
 
-@user_group.command("token")
+@user_group.command("token", help=_("Print a new API token for NAME, once (only its hash is kept); or list "
+                                    "or revoke tokens."))
 @click.argument("name")
 @archive_option
-@click.option("--label", default="", help="What the token is for (shown in --list).")
-@click.option("--list", "listing", is_flag=True, help="List the account's tokens instead.")
-@click.option("--revoke", type=int, metavar="ID", help="Revoke this token (its ID from --list).")
+@click.option("--label", default="", help=_("What the token is for (shown in --list)."))
+@click.option("--list", "listing", is_flag=True, help=_("List the account's tokens instead."))
+@click.option("--revoke", type=int, metavar="ID", help=_("Revoke this token (its ID from --list)."))
 def user_token_command(name: str, archive_root: Path, label: str, listing: bool, revoke: int | None) -> None:
-    """Print a new API token for NAME, once (only its hash is kept); or list or revoke tokens."""
     with handled():
         accounts = _accounts(archive_root)
         if listing:
@@ -799,7 +805,7 @@ def user_token_command(name: str, archive_root: Path, label: str, listing: bool,
             if revoke not in {t.id for t in accounts.tokens(name)}:
                 raise AccountError(f"{name} has no token {revoke}")
             accounts.revoke_token(revoke)
-            click.echo(f"revoked token {revoke} of {name}")
+            click.echo(_("revoked token {id} of {name}").format(id=revoke, name=name))
             return
         token, secret = accounts.new_token(name, label)
     click.echo(secret)
@@ -807,16 +813,15 @@ def user_token_command(name: str, archive_root: Path, label: str, listing: bool,
                "again", err=True)
 
 
-@main.command("demo")
+@main.command("demo", help=_("Render sample bulletin scans, ingest them, and run a few searches."))
 @archive_option
 @click.option("--scans", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to render the sample scans (default: beside the archive).")
+              help=_("Where to render the sample scans (default: beside the archive)."))
 def demo_command(archive_root: Path, scans: Path | None) -> None:
-    """Render sample bulletin scans, ingest them, and run a few searches."""
     from bantin.samples import write_demo_scans
 
     folder = scans or archive_root.parent / "demo-scans"
-    click.echo(f"rendering sample scans into {folder}")
+    click.echo(_("rendering sample scans into {folder}").format(folder=folder))
     paths = write_demo_scans(folder)
     indexer = IngestIndexer(archive_root, notify=_notify)
     with handled():
@@ -830,7 +835,7 @@ def demo_command(archive_root: Path, scans: Path | None) -> None:
                         None)
         if internal:
             edit_issue(archive_root, internal, {"visibility": "internal"}, "demo: an internal issue")
-            click.echo(f"{internal}: internal (signed-in readers only)")
+            click.echo(_("{issue}: internal (signed-in readers only)").format(issue=internal))
         index = open_index(archive_root)
         for query in ("sinh hoat chi bo", "nong thon moi", "luu tru ho so dang vien", "khuyen hoc"):
             click.secho(f"\n$ bantin search {query!r}", bold=True)

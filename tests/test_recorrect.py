@@ -63,7 +63,7 @@ def test_recorrect_changes_what_the_statistics_now_read_otherwise(tmp_path: Path
     assert store.page_file(issue, 1, ".hocr").read_text("utf-8") == before  # nothing written
     done = subprocess.run([BANTIN, "recorrect", "--issue", issue[:8], "--archive", str(archive)],
                           capture_output=True, text=True, check=True)
-    assert "page 1: Chỉ -> Chi" in done.stdout and "1 words changed on 1 pages" in done.stdout
+    assert "page 1: Chỉ -> Chi" in done.stdout and "1 word changed on 1 pages" in done.stdout
     text = store.page_text(issue, 1)
     assert text.startswith("Chi bộ thôn Bắc") and "trường, chỉ đạo chung" in text  # the person's "chỉ" stays
     hocr = store.page_file(issue, 1, ".hocr").read_text("utf-8")

@@ -124,6 +124,6 @@ def test_nothing_is_suggested_for_what_is_not_vietnamese(index: SearchIndex) -> 
 def test_cli_counts_apart(archive: Path) -> None:
     run = subprocess.run([BANTIN, "search", "phong chong tham nhung hop", "--archive", str(archive)],
                          capture_output=True, text=True, check=True)
-    assert "1 articles or pages hold every word of 'phong chong tham nhung hop'; 1 hold most of them" \
+    assert "1 article or page holds every word of 'phong chong tham nhung hop'; 1 holds most of them" \
         in run.stdout
     assert "(holds most words; missing: hop)" in run.stdout
