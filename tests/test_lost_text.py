@@ -7,6 +7,7 @@ tests, spoilt the way scans of old bulletins are."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -27,13 +28,22 @@ LOST = ["Chi bộ thôn Đông họp bàn việc sửa đường liên thôn tr�
         "Các đảng viên nhận đóng góp ngày công và vận động bà con cùng làm."]
 
 
+def grain(size: tuple[int, int], sigma: float, seed: int = 7) -> Image.Image:
+    """Film grain about normal with deviation ``sigma`` around 128: the mean of three seeded
+    uniform images (PIL's effect_noise is not seeded, and the page would differ per run)."""
+    rng = random.Random(seed)
+    uniform = [Image.frombytes("L", size, rng.randbytes(size[0] * size[1])) for _ in range(3)]
+    mean = Image.blend(Image.blend(uniform[0], uniform[1], 0.5), uniform[2], 1 / 3)  # deviation 42.7
+    return mean.point(lambda v: max(0, min(255, round(128 + (v - 128) * sigma / 42.7))))
+
+
 def spoilt(page: Image.Image, background: int, noise: float, shade: int) -> Image.Image:
     """The page's ink on a grey, grainy background that darkens by ``shade`` to the right."""
     width, height = page.size
     ramp = Image.linear_gradient("L").rotate(90).resize((width, height))  # 0 at the left edge
     backdrop = ImageChops.subtract(Image.new("L", (width, height), background),
                                    ramp.point(lambda v: v * shade // 255))
-    backdrop = ImageChops.add(backdrop, Image.effect_noise((width, height), noise), offset=-128)
+    backdrop = ImageChops.add(backdrop, grain((width, height), noise), offset=-128)
     ink = page.point(lambda v: 255 if v < 128 else 0)
     return Image.composite(backdrop.point(lambda v: v * 35 // 100), backdrop, ink).filter(
         ImageFilter.GaussianBlur(0.8))
@@ -43,7 +53,7 @@ def test_default_binarisation_loses_these_pages(tmp_path: Path) -> None:
     """The fixtures are what the issue describes: bare Tesseract reads nothing of the
     grey page and half of the shaded one (else the tests below would prove nothing)."""
     for name, page, most in (("grey", spoilt(render_page(LOST, dpi=DPI), 150, 40, 0), 0),
-                             ("shaded", spoilt(render_page(LOST, dpi=DPI), 230, 30, 170), 20)):
+                             ("shaded", spoilt(render_page(LOST, dpi=DPI), 220, 30, 170), 20)):
         path = tmp_path / f"{name}.png"
         page.save(path, dpi=(DPI, DPI))
         read = subprocess.run(["tesseract", str(path), "-", "-l", "vie"], capture_output=True, text=True,
@@ -63,7 +73,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("lost")
     (work / "in").mkdir()
     pages = [render_page(FIRST, dpi=DPI), spoilt(render_page(LOST, dpi=DPI), 150, 40, 0),
-             spoilt(render_page(LOST, dpi=DPI), 230, 30, 170)]
+             spoilt(render_page(LOST, dpi=DPI), 220, 30, 170)]
     save_tiff(pages, work / "in" / "ban-tin-so-09-2019.tif", dpi=DPI)
     emblem = render_page(FIRST, dpi=DPI)
     draw = ImageDraw.Draw(emblem)
@@ -94,10 +104,10 @@ def test_lines_lost_on_a_shaded_page_are_read(archive: Path) -> None:
     store = Archive.open(archive)
     record = next(r for r in store.issues() if r.source.endswith(".tif"))
     text = " ".join(store.page_text(record.id, 3).split())
-    # bare Tesseract reads 14 words, none of the dark right half; that half may be misread
+    # bare Tesseract reads 13 words, none of the dark right half; that half may be misread
     # here and there (the archivist's review shows it), but it is no longer lost
     assert len(text.split()) >= 25, text
-    for phrase in ("bão năm nay", "ngày công"):  # from the dark right half
+    for phrase in ("sửa đường", "ngày công"):  # from the dark right half
         assert phrase in text, text
     assert record.pages[2].unread == []
 
