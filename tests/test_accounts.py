@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.routing import APIRoute
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from archive import Archive, ArchiveError
 from bantin.accounts import Accounts, TooManyFailures
@@ -79,6 +79,15 @@ def token(archive: Path, name: str) -> dict[str, str]:
     done = bantin("user", "token", name, "--archive", str(archive))
     assert done.returncode == 0, done.stderr
     return {"Authorization": f"Bearer {done.stdout.strip()}"}
+
+
+def sign_in(page: Page, url: str, name: str, then: str) -> None:
+    """Sign in through the login form in the browser, on to ``then``."""
+    page.goto(f"{url}/login?next={then}")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
 
 
 def login(url: str, name: str, password: str = PASSWORD) -> httpx.Client:
@@ -326,11 +335,7 @@ def test_the_browser_signs_in_reads_an_internal_issue_and_signs_out(site: Served
         context = browser.new_context(viewport={"width": width, "height": 800})
         page = context.new_page()
         assert page.goto(f"{site.url}/issues/{internal}/articles/2").status == 404  # type: ignore[union-attr]
-        page.goto(f"{site.url}/login?next=/issues/{internal}/articles/2")
-        page.fill("input[name=username]", "doc-gia")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        sign_in(page, site.url, "doc-gia", f"/issues/{internal}/articles/2")
         assert page.url.endswith(f"/issues/{internal}/articles/2")
         assert "Kết nạp đoàn viên" in page.inner_text("h1")
         shoot(page, f"signed-in-article-{width}")
@@ -457,11 +462,7 @@ def test_admins_manage_accounts_in_the_browser(site: Served, browser: Browser) -
     assert refused.status_code == 403  # no CSRF token
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.goto(f"{site.url}/login?next=/accounts")
-    page.fill("input[name=username]", "quan-tri")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, site.url, "quan-tri", "/accounts")
     form = page.locator("form:has(input[name=action][value=add])")
     form.locator("input[name=username]").fill("bi-thu")
     form.locator("select[name=role]").select_option("archivist")
@@ -488,11 +489,7 @@ def test_an_archivist_corrects_an_issue_and_its_articles_in_the_browser(
     assert archivist.post(f"/issues/{internal}/edit", data={"number": "6"}).status_code == 403  # no CSRF
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.goto(f"{site.url}/login?next=/issues/{internal}")
-    page.fill("input[name=username]", "luu-tru")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, site.url, "luu-tru", f"/issues/{internal}")
     page.click("text=Sửa thông tin và các bài")
     page.wait_for_load_state()
     page.fill("input[name=number]", "6")

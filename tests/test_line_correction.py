@@ -24,7 +24,7 @@ from bantin.samples import SampleIssue, render_issue, save_image_pdf
 from index import open_index, search
 from tests.archives import ingest_into
 from tests.conftest import TEST_DPI
-from tests.test_accounts import PASSWORD, add_user, login
+from tests.test_accounts import add_user, login, sign_in
 from tests.test_browser import Served, browser, serve, shoot
 
 __all__ = ["browser"]
@@ -161,11 +161,7 @@ def test_an_archivist_corrects_a_line_in_the_browser(site: Served, browser: Brow
     assert archivist.get("/review").status_code == 200
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.goto(f"{site.url}/login?next={editor}")
-    page.fill("input[name=username]", "luu-tru")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, site.url, "luu-tru", f"{editor}")
     row = page.locator(f"#line-{k}")
     assert row.locator("input[name=text]").input_value() == read
     assert row.locator("img").evaluate("img => img.complete && img.naturalWidth > 50")

@@ -24,7 +24,7 @@ from bantin.samples import SampleIssue, render_issue, save_image_folder, save_te
 from bantin.watch import WatchFolder
 from bantin.web.workbench import upload_name
 from tests.conftest import TEST_DPI
-from tests.test_accounts import PASSWORD, add_user, login
+from tests.test_accounts import add_user, login, sign_in
 from tests.test_browser import Served, browser, serve, shoot
 
 __all__ = ["browser"]
@@ -67,11 +67,7 @@ def test_an_archivist_uploads_scans_and_follows_the_job(
                                    ["so-moi.pdf", "9", "2022-09", "Số chuyển đổi số"]])
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.goto(f"{site.url}/login?next=/upload")
-    page.fill("input[name=username]", "luu-tru")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, site.url, "luu-tru", "/upload")
     assert page.url.endswith("/upload")
     page.set_input_files("input[name=files]", [str(pdf), str(zipped), str(junk)])
     page.set_input_files("input[name=manifest]", str(manifest))
