@@ -514,6 +514,20 @@ def test_an_archivist_corrects_an_issue_and_its_articles_in_the_browser(
     assert csrf is not None
     refused = archivist.post(f"/issues/{internal}/edit", data={"date": "2020-13", "csrf": csrf.group(1)})
     assert refused.status_code == 400 and "not a real date" in refused.text
+    # boundaries: the 3rd article joined to the 2nd, then split off again at its first line
+    before = archivist.get(f"/api/issues/{internal}").json()["articles"]
+    bad = archivist.post(f"/issues/{internal}/edit", data={"split": "x", "csrf": csrf.group(1)})
+    assert bad.status_code == 400
+    joined = archivist.post(f"/issues/{internal}/edit", data={"join-3": "1", "csrf": csrf.group(1)})
+    assert joined.status_code == 303
+    after = archivist.get(f"/api/issues/{internal}").json()["articles"]
+    assert len(after) == len(before) - 1
+    start = Archive.open(site.archive).load_issue(internal).history[-1]["anchor"]
+    split = archivist.post(f"/issues/{internal}/edit", data={"split": f"{start[0]}:{start[1]}",
+                                                               "csrf": csrf.group(1)})
+    assert split.status_code == 303
+    assert [a["title"] for a in archivist.get(f"/api/issues/{internal}").json()["articles"]] == \
+        [a["title"] for a in before]
 
 
 def test_failures_are_limited_per_account_across_addresses_and_cookies_are_secure_over_tls(

@@ -137,6 +137,12 @@ def add_routes(app: FastAPI, reader: ArchiveReader, queue: JobQueue, worker: Job
                      for a in contents
                      for title, join in [(_text(form, f"title-{a.id}"), bool(form.get(f"join-{a.id}")))]
                      if join or (title and title != a.title)]
+            split = _text(form, "split")
+            if split:
+                page_line = re.fullmatch(r"(\d+)\s*:\s*(\d+)", split)
+                if page_line is None:
+                    raise ValueError("Tách bài: ghi TRANG:DÒNG, ví dụ 2:14.")
+                edits.append(ArticleEdit(split=(int(page_line.group(1)), int(page_line.group(2)))))
             if changes:
                 await run_in_threadpool(edit_issue, reader.archive.root, record.id, changes, note, by=by,
                                         wait=True)
