@@ -22,7 +22,7 @@ from archive.checks import pages_to_check
 from archive.format import valid_date
 from archive.migrate import migrate
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Role
-from bantin.editing import ArticleEdit, correct_lines, edit_articles, edit_issue, recorrect
+from bantin.editing import ArticleEdit, correct_lines, edit_articles, edit_issue, recorrect, remove_issue
 from bantin.i18n import _, ngettext, setup
 from bantin.ingesting import index_hooks
 from bantin.present import issue_json
@@ -448,9 +448,7 @@ def remove_command(issue_id: str, archive_root: Path, yes: bool) -> None:
         if not yes:
             click.confirm(f"Remove {record.id} (Số {record.number}, {record.date}, {len(record.pages)} "
                           f"pages, from {record.source}) from {archive_root}?", abort=True)
-        with archive.writer_lock("remove"):
-            open_index(archive_root, notify=_notify).remove_issue(record.id)
-            archive.remove(record.id)
+        remove_issue(archive_root, record.id, notify=_notify)
     click.echo(_("removed {issue}").format(issue=record.id))
 
 

@@ -13,7 +13,7 @@ from archive.corrections import LineCorrection, corrections
 from archive.format import valid_date
 from index import IssueArticles, open_index
 from index.manager import Notify, index_lock
-from index.trusted import update_trusted
+from index.trusted import issue_trusted_texts, update_trusted
 from pipeline.amend import amend_lines
 from pipeline.recorrect import WordChange, recorrect_issue
 from vntext.diacritics import archive_model
@@ -118,3 +118,16 @@ def recorrect(archive_root: Path, issue_ids: list[str] | None = None, *, dry_run
                     index.put_issue(record, fresh=True)
                 index.engine.commit()
     return changes
+
+
+def remove_issue(archive_root: Path, issue_id: str, *, notify: Notify | None = None) -> IssueRecord:
+    """Take an issue out of the index, the archive's trusted-text counts and the archive."""
+    archive = Archive.open(archive_root)
+    with archive.writer_lock("remove"):
+        record = archive.load_issue(archive.resolve_id(issue_id))
+        index = open_index(archive_root, notify=notify)
+        index.remove_issue(record.id)
+        with index_lock(archive):
+            update_trusted(archive, [], tuple(issue_trusted_texts(archive, record)))
+        archive.remove(record.id)
+    return record

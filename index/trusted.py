@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from archive import Archive
+from archive import Archive, IssueRecord
 from archive.corrections import corrected, corrections
 from archive.fsutil import write_atomic
 from vntext.trusted import TrustedCounts
@@ -23,12 +23,17 @@ def trusted_path(archive: Archive) -> Path:
 
 def trusted_texts(archive: Archive) -> Iterator[str]:
     for record in archive.issues():
-        for page in record.pages:
-            if page.method == TEXT_LAYER:
-                yield archive.page_text(record.id, page.n)
-            elif corrected(record.files, page.n):
-                latest = {c.line: c.new for c in corrections(archive, record.id, page.n)}
-                yield from latest.values()
+        yield from issue_trusted_texts(archive, record)
+
+
+def issue_trusted_texts(archive: Archive, record: IssueRecord) -> Iterator[str]:
+    """An issue's born-digital pages, and the lines people corrected as they stand now."""
+    for page in record.pages:
+        if page.method == TEXT_LAYER:
+            yield archive.page_text(record.id, page.n)
+        elif corrected(record.files, page.n):
+            latest = {c.line: c.new for c in corrections(archive, record.id, page.n)}
+            yield from latest.values()
 
 
 def rebuild_trusted(archive: Archive) -> TrustedCounts:

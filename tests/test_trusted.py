@@ -10,7 +10,7 @@ from pathlib import Path
 
 from archive import Archive
 from archive.hocr import hocr_lines
-from bantin.editing import correct_lines
+from bantin.editing import correct_lines, remove_issue
 from bantin.ingesting import index_hooks
 from bantin.samples import SampleIssue, render_issue, save_image_pdf, save_text_pdf
 from index import IngestIndexer, open_index, reindex, search
@@ -69,3 +69,8 @@ def test_trusted_text_steers_the_suggestion_and_the_correction_model(tmp_path: P
     correct_lines(archive, record.id, 1, {line.index: line.text.replace("chỉ", "chi").replace("Chỉ", "Chi")})
     after = TrustedCounts.from_json(trusted.read_text("utf-8"))
     assert after.together(("chi", "bộ")) == 2 and after.texts == counts.texts + 1
+    # removing the born-digital issue takes its words out of the counts
+    printed = next(r for r in Archive.open(archive).issues() if r.pages[0].method == "text-layer")
+    remove_issue(archive, printed.id)
+    left = TrustedCounts.from_json(trusted.read_text("utf-8"))
+    assert left.together(("chi", "bộ")) == 1 and left.together(("chất", "lượng")) == 0
