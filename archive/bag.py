@@ -11,7 +11,7 @@ from pathlib import Path
 
 import bagit
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, _
 from archive.format import FORMAT_VERSION
 from archive.store import ARCHIVE_FILE, ISSUE_FILE, Archive
 
@@ -21,7 +21,8 @@ ALGORITHMS = ["sha256", "sha512"]
 def export_bag(archive: Archive, out: Path, issue_ids: list[str] | None = None) -> int:
     """Write a bag of the given issues (default: all) at ``out``; returns issues exported."""
     if out.exists() and any(out.iterdir()):
-        raise ArchiveError(f"{out}: exists and is not empty; choose a new folder for the bag")
+        raise ArchiveError(_("{out}: exists and is not empty; choose a new folder for the bag")
+            .format(out=out))
     ids = issue_ids or archive.issue_ids()
     records = [archive.load_issue(i) for i in ids]
     out.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,8 @@ def export_bag(archive: Archive, out: Path, issue_ids: list[str] | None = None) 
         bag.validate()
     except (OSError, bagit.BagError) as exc:
         shutil.rmtree(out, ignore_errors=True)
-        raise ArchiveError(f"{out}: the bag could not be written ({exc})") from None
+        raise ArchiveError(_("{out}: the bag could not be written ({exc})")
+            .format(out=out, exc=exc)) from None
     return len(records)
 
 
@@ -60,6 +62,6 @@ def bag_issues(path: Path) -> list[Path]:
     try:
         bagit.Bag(str(path)).validate()
     except bagit.BagError as exc:
-        raise ArchiveError(f"{path}: not a valid BagIt bag ({exc})") from None
+        raise ArchiveError(_("{path}: not a valid BagIt bag ({exc})").format(path=path, exc=exc)) from None
     issues = path / "data" / "issues"
     return sorted(p for p in issues.iterdir() if (p / ISSUE_FILE).is_file()) if issues.is_dir() else []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from archive.errors import _
 from archive.hocr import word_confidences
 from archive.store import Archive
 
@@ -51,20 +52,23 @@ def pages_to_check(archive: Archive, below: float = 80.0) -> list[PageCheck]:
                     and (page.confidence is None or page.confidence >= below)):
                 continue
             weak = sum(1 for c in confidences if c < WEAK_WORD) / max(1, len(confidences))
-            reasons = ["nearly empty: re-scan, or check it is a blank page"] if near_empty else []
+            reasons = [_("nearly empty: re-scan, or check it is a blank page")] if near_empty else []
             if page.confidence is not None and page.confidence < below:
-                reasons.append(f"mean word confidence {page.confidence:.0f} (under {below:.0f}), "
-                               f"{weak:.0%} of words under {WEAK_WORD}")
+                reasons.append(_("mean word confidence {confidence:.0f} (under {below:.0f}), {weak:.0%} of "
+                                 "words under {limit}").format(confidence=page.confidence, below=below,
+                                                               weak=weak, limit=WEAK_WORD))
             if weak_marks:
-                reasons.append(f"{page.corrected} words' marks corrected "
-                               f"({page.corrected / max(1, len(confidences)):.0%})")
+                reasons.append(_("{n} words' marks corrected ({share:.0%})").format(
+                    n=page.corrected, share=page.corrected / max(1, len(confidences))))
             if page.unread:
                 boxes = ", ".join("({}, {})-({}, {})".format(*box) for box in page.unread[:MAX_BOXES])
-                more = f" and {len(page.unread) - MAX_BOXES} more" if len(page.unread) > MAX_BOXES else ""
-                reasons.append(f"ink without words in {len(page.unread)} regions (pixels {boxes}{more}): "
-                               "text OCR could not read, a picture or a seal; re-scan if it is text")
+                more = (_(" and {n} more").format(n=len(page.unread) - MAX_BOXES)
+                        if len(page.unread) > MAX_BOXES else "")
+                reasons.append(_("ink without words in {n} regions (pixels {boxes}{more}): text OCR could "
+                                 "not read, a picture or a seal; re-scan if it is text").format(
+                                     n=len(page.unread), boxes=boxes, more=more))
             if page.rotation:
-                reasons.append(f"scanned turned ({page.rotation}°)")
+                reasons.append(_("scanned turned ({degrees}°)").format(degrees=page.rotation))
             found.append(PageCheck(record.id, record.number, record.date, page.n, page.confidence,
                                    round(weak, 3), len(confidences), page.rotation, page.corrected,
                                    near_empty, "; ".join(reasons)))

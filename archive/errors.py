@@ -7,7 +7,16 @@ code without knowing the layer it came from.
 
 from __future__ import annotations
 
+import gettext
 from enum import IntEnum
+
+DOMAIN = "bantin"  # the gettext domain the CLI binds (bantin.i18n); plain English elsewhere
+
+
+def _(message: str) -> str:
+    """A message in the reader's language: the errors of every layer speak it, from the
+    catalogs the CLI binds (``bantin/locale``)."""
+    return gettext.dgettext(DOMAIN, message)
 
 
 class ExitCode(IntEnum):

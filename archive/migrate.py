@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, _
 from archive.format import FORMAT_VERSION, upgraded
 from archive.fsutil import write_atomic
 from archive.store import ARCHIVE_FILE, ISSUE_FILE, Archive, read_json
@@ -22,12 +22,13 @@ def migrate(root: Path) -> int:
     archive = Archive(root)
     marker = archive.root / ARCHIVE_FILE
     if not marker.is_file():
-        raise ArchiveError(f"{archive.root}: no bantin archive here")
+        raise ArchiveError(_("{root}: no bantin archive here").format(root=archive.root))
     version = read_json(marker).get("version")
     if version == FORMAT_VERSION:
         return 0
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ArchiveError(f"{marker}: format version {version} is not one this bantin can upgrade")
+        raise ArchiveError(_("{marker}: format version {version} is not one this bantin can upgrade")
+            .format(marker=marker, version=version))
     rewritten = 0
     with archive.writer_lock("migrate"):
         for issue_id in archive.issue_ids():

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from archive.errors import ArchiveError, IssueNotFound
+from archive.errors import ArchiveError, IssueNotFound, _
 from archive.format import FORMAT_VERSION, VISIBILITIES, IssueRecord, upgraded
 from archive.fsutil import fsync_dir, fsync_file, sha256_bytes, sha256_file, write_atomic, write_durable
 
@@ -164,26 +164,29 @@ class Archive:
         if marker.is_file():
             info = read_json(marker)
             if info.get("format") != "bantin-archive":
-                raise ArchiveError(f"{marker}: not a bantin archive")
+                raise ArchiveError(_("{marker}: not a bantin archive").format(marker=marker))
             version = info.get("version")
             if isinstance(version, int) and version < FORMAT_VERSION:
-                raise ArchiveError(f"{marker}: archive format version {version}, this bantin reads "
-                                   f"version {FORMAT_VERSION}: run 'bantin migrate --archive {root}'")
+                raise ArchiveError(_("{marker}: archive format version {version}, this bantin reads version "
+                                     "{current}: run 'bantin migrate --archive {root}'")
+                    .format(marker=marker, version=version, current=FORMAT_VERSION, root=root))
             if version != FORMAT_VERSION:
                 raise ArchiveError(
-                    f"{marker}: archive format version {version}, "
-                    f"this bantin reads version {FORMAT_VERSION}"
+                    _("{marker}: archive format version {version}, this bantin reads version {current}")
+                        .format(marker=marker, version=version, current=FORMAT_VERSION)
                 )
         elif create:
             if archive.root.exists() and any(archive.root.iterdir()):
-                raise ArchiveError(f"{archive.root}: folder is not empty and not a bantin archive")
+                raise ArchiveError(_("{root}: folder is not empty and not a bantin archive")
+                    .format(root=archive.root))
             (archive.root / "issues").mkdir(parents=True, exist_ok=True)
             write_atomic(
                 marker,
                 json.dumps({"format": "bantin-archive", "version": FORMAT_VERSION}).encode(),
             )
         else:
-            raise ArchiveError(f"{archive.root}: no bantin archive here (run 'bantin ingest' first)")
+            raise ArchiveError(_("{root}: no bantin archive here (run 'bantin ingest' first)")
+                .format(root=archive.root))
         return archive
 
     def settings(self) -> dict[str, Any]:
@@ -196,8 +199,8 @@ class Archive:
         ``default_visibility``; public when unset)."""
         value = self.settings().get("default_visibility", "public")
         if value not in VISIBILITIES:
-            raise ArchiveError(f"{self.root / SETTINGS_FILE}: default_visibility must be one of "
-                               f"{', '.join(VISIBILITIES)}, not {value!r}")
+            raise ArchiveError(_("{settings}: default_visibility must be one of {items}, not {value!r}")
+                .format(settings=self.root / SETTINGS_FILE, items=', '.join(VISIBILITIES), value=value))
         return str(value)
 
     @property
@@ -225,8 +228,8 @@ class Archive:
             except BlockingIOError:
                 holder = _holder(handle)
                 if not wait:
-                    raise ArchiveError(f"{self.root}: locked by {holder}; wait for it to finish "
-                                       "(or use --wait)") from None
+                    raise ArchiveError(_("{root}: locked by {holder}; wait for it to finish (or use --wait)")
+                        .format(root=self.root, holder=holder)) from None
                 log.info("waiting for %s to finish", holder)
                 fcntl.flock(handle, fcntl.LOCK_EX)
             left = _holder(handle)
@@ -261,7 +264,7 @@ class Archive:
 
     def issue_dir(self, issue_id: str) -> Path:
         if not issue_id or "/" in issue_id or issue_id.startswith("."):
-            raise IssueNotFound(f"no issue {issue_id!r}")
+            raise IssueNotFound(_("no issue {issue_id!r}").format(issue_id=issue_id))
         return self.issues_dir / issue_id
 
     def has_issue(self, issue_id: str) -> bool:
@@ -275,11 +278,13 @@ class Archive:
     def load_issue(self, issue_id: str) -> IssueRecord:
         path = self.issue_dir(issue_id) / ISSUE_FILE
         if not path.is_file():
-            raise IssueNotFound(f"no issue {issue_id!r} in {self.root}")
+            raise IssueNotFound(_("no issue {issue_id!r} in {root}")
+                .format(issue_id=issue_id, root=self.root))
         try:
             return IssueRecord.from_dict(read_json(path))
         except (TypeError, KeyError) as exc:
-            raise ArchiveError(f"{path}: not a valid issue record ({exc})") from None
+            raise ArchiveError(_("{path}: not a valid issue record ({exc})")
+                .format(path=path, exc=exc)) from None
 
     def issues(self) -> list[IssueRecord]:
         """All issues, ordered by date (unknown dates last), then number and id."""
@@ -316,18 +321,18 @@ class Archive:
             for folder in sorted(self.issues_dir.iterdir()):
                 where = f"issues/{folder.name}"
                 if not (folder / ISSUE_FILE).is_file():
-                    problems.append(Problem(where, "unexpected (not an issue: no issue.json)"))
+                    problems.append(Problem(where, _("unexpected (not an issue: no issue.json)")))
                     continue
                 try:
                     record = self.load_issue(folder.name)
                 except ArchiveError as exc:
-                    problems.append(Problem(where, f"unreadable issue.json ({exc})"))
+                    problems.append(Problem(where, _("unreadable issue.json ({error})").format(error=exc)))
                     continue
                 problems += self._check_issue(record)
         staging = self.root / STAGING
         if staging.is_dir() and any(staging.iterdir()):
-            problems.append(Problem(STAGING, "leftovers of an interrupted writer (the next ingest "
-                                             "removes them)"))
+            problems.append(Problem(STAGING, _("leftovers of an interrupted writer (the next ingest "
+                                               "removes them)")))
         return problems
 
     def _check_issue(self, record: IssueRecord) -> list[Problem]:
@@ -336,14 +341,14 @@ class Archive:
         for relpath, digest in record.files.items():
             path = folder / relpath
             if not path.is_file():
-                problems.append(Problem(f"{record.id}/{relpath}", "missing"))
+                problems.append(Problem(f"{record.id}/{relpath}", _("missing")))
             elif sha256_file(path) != digest:
-                problems.append(Problem(f"{record.id}/{relpath}", "checksum mismatch"))
+                problems.append(Problem(f"{record.id}/{relpath}", _("checksum mismatch")))
         known = {*record.files, *record.derived, ISSUE_FILE}
         for path in sorted(folder.rglob("*")):
             relpath = path.relative_to(folder).as_posix()
             if (path.is_file() or path.is_symlink()) and relpath not in known:
-                problems.append(Problem(f"{record.id}/{relpath}", "unexpected file"))
+                problems.append(Problem(f"{record.id}/{relpath}", _("unexpected file")))
         return problems
 
     # -- writing -----------------------------------------------------------------------------
@@ -371,7 +376,8 @@ class Archive:
             os.rename(staged._folder, target)
         except OSError as exc:
             staged.discard()
-            raise ArchiveError(f"{target}: could not land issue: {exc}") from exc
+            raise ArchiveError(_("{target}: could not land issue: {exc}")
+                .format(target=target, exc=exc)) from exc
         fsync_dir(self.issues_dir)
         return sealed
 
@@ -439,9 +445,11 @@ class Archive:
         provenance = dict(record.provenance)
         for name, value in changes.items():
             if name not in EDITABLE:
-                raise ArchiveError(f"{name} cannot be edited (only {', '.join(EDITABLE)})")
+                raise ArchiveError(_("{name} cannot be edited (only {items})")
+                    .format(name=name, items=', '.join(EDITABLE)))
             if name == "visibility" and value not in VISIBILITIES:
-                raise ArchiveError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {value!r}")
+                raise ArchiveError(_("visibility must be one of {items}, not {value!r}")
+                    .format(items=', '.join(VISIBILITIES), value=value))
             old = getattr(record, name)
             if old == value:
                 continue
@@ -460,7 +468,8 @@ class Archive:
         page, hOCR line index), which a new segmentation keeps. The caller holds the
         writer lock."""
         if field_name not in ARTICLE_EDITS:
-            raise ArchiveError(f"{field_name}: not an article correction ({', '.join(ARTICLE_EDITS)})")
+            raise ArchiveError(_("{field_name}: not an article correction ({items})")
+                .format(field_name=field_name, items=', '.join(ARTICLE_EDITS)))
         record = self.load_issue(issue_id)
         entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "field": field_name,
                  "anchor": list(anchor), "old": old, "new": new, "note": note, **({"by": by} if by else {})}
@@ -473,7 +482,8 @@ class Archive:
         are deleted. The caller holds the writer lock."""
         folder = self.issue_dir(issue_id)
         if not (folder / ISSUE_FILE).is_file():
-            raise IssueNotFound(f"no issue {issue_id!r} in {self.root}")
+            raise IssueNotFound(_("no issue {issue_id!r} in {root}")
+                .format(issue_id=issue_id, root=self.root))
         trash = self.root / STAGING / f"removed-{issue_id}.{uuid.uuid4().hex[:8]}"
         trash.parent.mkdir(parents=True, exist_ok=True)
         os.rename(folder, trash)
@@ -493,7 +503,8 @@ class Archive:
                 staged.copy_file(path.relative_to(folder).as_posix(), path)
             for relpath, digest in record.files.items():
                 if not staged.path(relpath).is_file() or sha256_file(staged.path(relpath)) != digest:
-                    raise ArchiveError(f"{folder}/{relpath}: missing or changed; not imported")
+                    raise ArchiveError(_("{folder}/{relpath}: missing or changed; not imported")
+                        .format(folder=folder, relpath=relpath))
             # a bag of an older format lands in this one (its files are unchanged)
             staged.write(ISSUE_FILE, json.dumps(record.to_dict(), ensure_ascii=False, indent=2).encode())
             staged.sync()
@@ -511,9 +522,9 @@ def read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{path}: unreadable ({exc})") from None
+        raise ArchiveError(_("{path}: unreadable ({exc})").format(path=path, exc=exc)) from None
     if not isinstance(data, dict):
-        raise ArchiveError(f"{path}: unreadable (not a JSON object)")
+        raise ArchiveError(_("{path}: unreadable (not a JSON object)").format(path=path))
     return data
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from archive import Archive, ArchiveError, IssueRecord, StagedIssue
 from archive.corrections import corrected, machine_reading
+from archive.errors import _
 from archive.fsutil import write_atomic
 from archive.store import page_name
 from index.analysis import (
@@ -53,7 +54,8 @@ def make_engine(name: str, folder: Path) -> Engine:
         from index.whoosh_engine import WhooshEngine
 
         return WhooshEngine(folder)
-    raise ArchiveError(f"unknown search engine {name!r} (choose from {', '.join(ENGINES)})")
+    raise ArchiveError(_("unknown search engine {name!r} (choose from {items})")
+        .format(name=name, items=', '.join(ENGINES)))
 
 
 def page_analysis(text: str) -> dict[str, str]:
@@ -111,7 +113,8 @@ class SearchIndex:
         archive's setting, else tantivy)."""
         name = engine or _read_settings(archive, notify).get("engine") or DEFAULT_ENGINE
         if name not in ENGINES:
-            raise ArchiveError(f"unknown search engine {name!r} (choose from {', '.join(ENGINES)})")
+            raise ArchiveError(_("unknown search engine {name!r} (choose from {items})")
+                .format(name=name, items=', '.join(ENGINES)))
         folder = archive.index_dir / name
         wanted = {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
         with index_lock(archive):  # another process may be building it right now
@@ -139,8 +142,8 @@ class SearchIndex:
         name = settings.get("engine") or DEFAULT_ENGINE
         wanted = {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
         if name not in ENGINES or settings.get("built", {}).get(name) != wanted:
-            raise ArchiveError(f"{archive.root}: the search index is missing or outdated "
-                               "(run 'bantin reindex')")
+            raise ArchiveError(_("{root}: the search index is missing or outdated (run 'bantin reindex')")
+                .format(root=archive.root))
         return cls(archive, make_engine(name, archive.index_dir / name), load_abbreviations(archive))
 
     def _mark_built(self) -> None:

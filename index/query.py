@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archive.errors import BantinError, ExitCode
+from archive.errors import BantinError, ExitCode, _
 from vntext import SYLLABLE, canonical
 from vntext.abbreviations import Abbreviations
 
@@ -96,11 +96,12 @@ _OR = "OR"
 def parse(text: str, abbreviations: Abbreviations | None = None) -> ParsedQuery:
     text = text.strip()
     if not text:
-        raise QueryError("empty query: type a few words, e.g. sinh hoat chi bo")
+        raise QueryError(_("empty query: type a few words, e.g. sinh hoat chi bo"))
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+        raise QueryError(_("query too long ({count} characters, at most {limit})")
+            .format(count=len(text), limit=MAX_QUERY_CHARS))
     if text.count('"') % 2:
-        raise QueryError('unbalanced quote: close the "phrase" with a second "')
+        raise QueryError(_('unbalanced quote: close the "phrase" with a second "'))
     query = ParsedQuery(text=text)
     # Units: a bare word (one syllable), a quoted phrase, or the OR operator; bare words
     # next to each other are one side of an OR ("nạo vét OR tra cứu").
@@ -135,9 +136,9 @@ def parse(text: str, abbreviations: Abbreviations | None = None) -> ParsedQuery:
     if abbreviations is not None:
         query.required = _expand(query.required, abbreviations)
     if not query.required:
-        raise QueryError("the query has no word to look for (only punctuation, exclusions or filters)")
+        raise QueryError(_("the query has no word to look for (only punctuation, exclusions or filters)"))
     if len(query.all_syllables) + len(query.excluded) > MAX_ITEMS:
-        raise QueryError(f"too many words (at most {MAX_ITEMS})")
+        raise QueryError(_("too many words (at most {limit})").format(limit=MAX_ITEMS))
     return query
 
 
@@ -147,12 +148,12 @@ def _requirements(units: list[tuple[str, Phrase | None]]) -> list[Requirement]:
     for kind, phrase in units:
         if kind == "or":
             if not groups or pending_or or groups[-1][-1][0] == "break":
-                raise QueryError("OR needs a word on each side")
+                raise QueryError(_("OR needs a word on each side"))
             pending_or = True
             continue
         if kind == "break":
             if pending_or:
-                raise QueryError("OR needs a word on each side")
+                raise QueryError(_("OR needs a word on each side"))
             groups.append([("break", [])])
             continue
         assert phrase is not None
@@ -165,7 +166,7 @@ def _requirements(units: list[tuple[str, Phrase | None]]) -> list[Requirement]:
             groups.append([(kind, [phrase])])
         pending_or = False
     if pending_or:
-        raise QueryError("OR needs a word on each side")
+        raise QueryError(_("OR needs a word on each side"))
     required: list[Requirement] = []
     for group in groups:
         sides = [tuple(phrases) for kind, phrases in group if kind != "break"]
@@ -220,5 +221,5 @@ def _plain_word(requirement: Requirement) -> Phrase | None:
 def _year(token: str) -> int:
     value = token.split(":", 1)[1]
     if not re.fullmatch(r"(19|20)\d{2}", value):
-        raise QueryError(f"year:{value} is not a year (e.g. year:2019)")
+        raise QueryError(_("year:{value} is not a year (e.g. year:2019)").format(value=value))
     return int(value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archive.errors import _
 from index.engine import EXACT, FOLD, TITLE_FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
 from index.manager import SearchIndex
 from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, fuzzy_alternatives
@@ -153,9 +154,11 @@ def search(
     left out, as if they were not there); ``offset`` hits are skipped, for pages of
     results. Raises QueryError for a query that cannot run."""
     if sort not in SORTS:
-        raise QueryError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
+        raise QueryError(_("unknown sort {sort!r} (choose from {items})")
+            .format(sort=sort, items=', '.join(SORTS)))
     if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_LIMIT - limit:
-        raise QueryError(f"limit and offset must stay within the first {MAX_LIMIT} hits")
+        raise QueryError(_("limit and offset must stay within the first {limit} hits")
+            .format(limit=MAX_LIMIT))
     parsed = parse(text, index.abbreviations)
     year = parsed.year or year
     low = bound_key(date_from, upper=False) if date_from else None
@@ -176,7 +179,7 @@ def search(
         alternatives = fuzzy_alternatives(index.engine, parsed.all_syllables, most)
         if any(len(a) > 1 for a in alternatives.values()):
             near_query = build_query(parsed, alternatives, Scope(low, high, issue, hidden))
-            _, more = index.engine.search(near_query, pool, by_date)
+            _near_total, more = index.engine.search(near_query, pool, by_date)
             candidates += [c for c in more if _key(c) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
     rank_query = RankQuery(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from archive import Archive, ArchiveError, IssueRecord
 from archive.corrections import CORRECTIONS, OCR_HOCR, OCR_TEXT, LineCorrection, corrections
+from archive.errors import _
 from archive.hocr import hocr_lines, hocr_text, replace_line
 from archive.store import page_name
 from pipeline.assemble import ISSUE_PDF
@@ -30,7 +31,7 @@ def amend_lines(archive: Archive, issue_id: str, n: int, lines: dict[int, str],
     record = archive.load_issue(issue_id)
     page = next((p for p in record.pages if p.n == n), None)
     if page is None:
-        raise ArchiveError(f"issue {issue_id} has no page {n}")
+        raise ArchiveError(_("issue {issue_id} has no page {n}").format(issue_id=issue_id, n=n))
     hocr_path = archive.page_file(issue_id, n, ".hocr")
     original = hocr_path.read_text(encoding="utf-8")
     known = {line.index: line for line in hocr_lines(original)}
@@ -38,10 +39,12 @@ def amend_lines(archive: Archive, issue_id: str, n: int, lines: dict[int, str],
     hocr, made = original, []
     for index, typed in sorted(lines.items()):
         if index not in known:
-            raise ArchiveError(f"page {n} of issue {issue_id} has no line {index}")
+            raise ArchiveError(_("page {n} of issue {issue_id} has no line {index}")
+                .format(n=n, issue_id=issue_id, index=index))
         new = " ".join(unicodedata.normalize("NFC", typed).split())
         if not new:
-            raise ArchiveError(f"line {index}: a line cannot be emptied (correct it, or leave it)")
+            raise ArchiveError(_("line {index}: a line cannot be emptied (correct it, or leave it)")
+                .format(index=index))
         if new == known[index].text:
             continue
         hocr = replace_line(hocr, index, new)

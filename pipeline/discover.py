@@ -19,6 +19,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from archive.errors import _
 from pipeline.errors import InputError
 
 SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"}
@@ -78,11 +79,11 @@ def sniff(path: Path) -> FileType:
         with path.open("rb") as f:
             head = f.read(1024)
     except PermissionError:
-        raise InputError("unreadable file (permission denied)") from None
+        raise InputError(_("unreadable file (permission denied)")) from None
     except OSError as exc:
-        raise InputError(f"unreadable file ({exc.strerror})") from None
+        raise InputError(_("unreadable file ({strerror})").format(strerror=exc.strerror)) from None
     if not head:
-        raise InputError("empty file (0 bytes)")
+        raise InputError(_("empty file (0 bytes)"))
     if b"%PDF-" in head:
         return FileType.pdf
     if head.startswith(b"\xff\xd8\xff"):
@@ -91,7 +92,7 @@ def sniff(path: Path) -> FileType:
         return FileType.png
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return FileType.tiff
-    raise InputError("not a PDF or an image (JPEG, PNG, TIFF)")
+    raise InputError(_("not a PDF or an image (JPEG, PNG, TIFF)"))
 
 
 def tiff_frames(path: Path) -> int:
@@ -99,7 +100,7 @@ def tiff_frames(path: Path) -> int:
         with Image.open(path) as image:
             return int(getattr(image, "n_frames", 1))
     except Exception as exc:
-        raise InputError(f"corrupt TIFF ({exc})") from None
+        raise InputError(_("corrupt TIFF ({exc})").format(exc=exc)) from None
 
 
 def discover(paths: list[Path], exclude: tuple[Path, ...] = ()) -> Discovery:

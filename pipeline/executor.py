@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Protocol
 
+from archive.errors import _
 from pipeline.errors import InputError, MissingDependency
 from pipeline.pages import PageResult, init_worker
 from pipeline.probe import PageJob
@@ -62,7 +63,8 @@ class DaskPages:
         try:
             self.client = Client(address, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise MissingDependency(f"{address}: no Dask scheduler answers there ({exc})") from None
+            raise MissingDependency(_("{address}: no Dask scheduler answers there ({exc})")
+                .format(address=address, exc=exc)) from None
         self.executor = self.client.get_executor(pure=False, retries=1)
         self.stream = stream
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from archive import VISIBILITIES, Archive, ArchiveError, IssueRecord, PageRecord, StagedIssue
 from archive.bag import bag_issues, is_bag
+from archive.errors import _
 from archive.fsutil import sha256_file, sha256_tree
 from archive.store import page_name
 from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
@@ -183,7 +184,8 @@ def ingest(
     if options.visibility is None:
         options = replace(options, visibility=archive.default_visibility())
     elif options.visibility not in VISIBILITIES:
-        raise ArchiveError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {options.visibility!r}")
+        raise ArchiveError(_("visibility must be one of {items}, not {visibility!r}")
+            .format(items=', '.join(VISIBILITIES), visibility=options.visibility))
     job = IngestJob(
         archive, options, hooks or IngestHooks(),
         read_manifest(options.manifest) if options.manifest else {},
@@ -268,7 +270,7 @@ class IngestJob:
             try:
                 digest = source_digest(source)
             except OSError as exc:
-                self._outcome(source, Status.failed, message=f"unreadable ({exc})")
+                self._outcome(source, Status.failed, message=_("unreadable ({error})").format(error=exc))
                 continue
             issue_id = digest[:ID_LENGTH]
             if issue_id in batch:
@@ -277,7 +279,7 @@ class IngestJob:
                 continue
             if self.archive.has_issue(issue_id):
                 pages = len(self.archive.load_issue(issue_id).pages)
-                self._outcome(source, Status.present, issue_id, "already present (in the archive)", pages)
+                self._outcome(source, Status.present, issue_id, _("already present (in the archive)"), pages)
                 continue
             try:
                 plan = plan_pages(source, self.options.dpi, self.options.ocr, self.workdir)
@@ -287,7 +289,8 @@ class IngestJob:
             except MissingDependency:
                 raise
             except Exception as exc:  # a malformed file can break a parser in any way
-                self._outcome(source, Status.failed, message=f"unreadable ({type(exc).__name__}: {exc})")
+                self._outcome(source, Status.failed,
+                              message=_("unreadable ({error})").format(error=f"{type(exc).__name__}: {exc}"))
                 continue
             batch[issue_id] = source.path
             jobs = [replace(job, correct=self.options.correct, derive=self.hooks.page_derived,

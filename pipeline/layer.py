@@ -13,6 +13,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from archive import ArchiveError
+from archive.errors import _
 from archive.hocr import hocr_lines
 from pipeline.errors import MissingDependency
 
@@ -24,7 +25,7 @@ DESCENT = 0.2  # share of a line's height below the baseline
 def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         if not FONT_FILE.is_file():
-            raise MissingDependency(f"{FONT_FILE} not found: install fonts-dejavu-core")
+            raise MissingDependency(_("{font} not found: install fonts-dejavu-core").format(font=FONT_FILE))
         pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
     return FONT
 
@@ -40,7 +41,8 @@ def replace_layers(pdf_path: Path, layers: dict[int, bytes]) -> bytes:
             page = pdf.pages[n - 1]
             names = [str(k) for k in page.resources.get("/XObject", {}) if str(k).startswith(LAYER_PREFIX)]
             if not names:
-                raise ArchiveError(f"page {n} of {pdf_path.name} has no text layer of bantin's to replace")
+                raise ArchiveError(_("page {n} of {name} has no text layer of bantin's to replace")
+                    .format(n=n, name=pdf_path.name))
             with pikepdf.open(io.BytesIO(layer)) as text:
                 page.resources.XObject[names[-1]] = pdf.copy_foreign(text.pages[0].as_form_xobject())
         out = io.BytesIO()

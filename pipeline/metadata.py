@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
+from archive.errors import _
 from archive.format import valid_date
 from pipeline.errors import InputError
 from vntext import fold
@@ -107,9 +108,10 @@ def read_manifest(path: Path) -> dict[str, Metadata]:
         with path.open(newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"manifest {path} unreadable ({exc})") from None
+        raise InputError(_("manifest {path} unreadable ({exc})").format(path=path, exc=exc)) from None
     if rows and "file" not in rows[0]:
-        raise InputError(f"manifest {path} has no 'file' column (columns: file,number,date,title)")
+        raise InputError(_("manifest {path} has no 'file' column (columns: file,number,date,title)")
+            .format(path=path))
     manifest = {}
     for line, row in enumerate(rows, start=2):
         name = (row.get("file") or "").strip()
@@ -119,10 +121,11 @@ def read_manifest(path: Path) -> dict[str, Metadata]:
         date_text = (row.get("date") or "").strip()
         title = unicodedata.normalize("NFC", (row.get("title") or "").strip()) or None
         if number_text and not number_text.isdigit():
-            raise InputError(f"manifest {path} line {line}: number {number_text!r} is not a number")
+            raise InputError(_("manifest {path} line {line}: number {number_text!r} is not a number")
+                .format(path=path, line=line, number_text=number_text))
         if date_text and not valid_date(date_text):
-            raise InputError(f"manifest {path} line {line}: date {date_text!r} is not a date "
-                             "(YYYY, YYYY-MM or YYYY-MM-DD)")
+            raise InputError(_("manifest {path} line {line}: date {date_text!r} is not a date (YYYY, YYYY-MM "
+                               "or YYYY-MM-DD)").format(path=path, line=line, date_text=date_text))
         manifest[Path(name).name] = _with_provenance(
             int(number_text) if number_text else None, date_text or None, title, "manifest"
         )

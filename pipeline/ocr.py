@@ -15,6 +15,7 @@ from typing import Protocol
 import pytesseract
 from pytesseract.pytesseract import TesseractError, run_tesseract
 
+from archive.errors import _
 from pipeline.errors import InputError, MissingDependency
 
 PAGE_TIMEOUT_S = 180  # a page that takes three minutes is stuck, not slow
@@ -105,7 +106,7 @@ def tesseract_version() -> str:
     try:
         return f"tesseract {pytesseract.get_tesseract_version()}"
     except pytesseract.TesseractNotFoundError:
-        raise MissingDependency("tesseract not found: install tesseract-ocr") from None
+        raise MissingDependency(_("tesseract not found: install tesseract-ocr")) from None
 
 
 def _tessdata_config(tessdata_dir: Path | None) -> str:
@@ -117,12 +118,14 @@ def check_language(lang: str, tessdata_dir: Path | None = None) -> None:
     """Fail before the batch starts when the language model is missing."""
     tesseract_version()
     if tessdata_dir is not None and not tessdata_dir.is_dir():
-        raise MissingDependency(f"{tessdata_dir}: no such tessdata folder")
+        raise MissingDependency(_("{tessdata_dir}: no such tessdata folder")
+            .format(tessdata_dir=tessdata_dir))
     installed = set(pytesseract.get_languages(config=_tessdata_config(tessdata_dir)))
     missing = [code for code in lang.split("+") if code not in installed]
     if missing:
         where = f" in {tessdata_dir}" if tessdata_dir else f": install tesseract-ocr-{missing[0]}"
-        raise MissingDependency(f"tesseract language {'+'.join(missing)} not installed{where}")
+        raise MissingDependency(_("tesseract language {items} not installed{where}")
+            .format(items='+'.join(missing), where=where))
 
 
 @cache
@@ -177,11 +180,12 @@ def _run(image: Path, base: Path, lang: str, config: str, timeout: int) -> None:
         run_tesseract(str(image), str(base), extension="", lang=lang, config=config,
                       timeout=timeout or PAGE_TIMEOUT_S)
     except pytesseract.TesseractNotFoundError:
-        raise MissingDependency("tesseract not found: install tesseract-ocr") from None
+        raise MissingDependency(_("tesseract not found: install tesseract-ocr")) from None
     except TesseractError as exc:
-        raise InputError(f"tesseract could not read the page ({_first_line(exc.message)})") from None
+        raise InputError(_("tesseract could not read the page ({line})")
+            .format(line=_first_line(exc.message))) from None
     except RuntimeError as exc:  # pytesseract's timeout
-        raise InputError(f"tesseract timed out ({exc})") from None
+        raise InputError(_("tesseract timed out ({exc})").format(exc=exc)) from None
 
 
 def _first_line(message: str) -> str:

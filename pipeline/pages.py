@@ -17,6 +17,7 @@ from pathlib import Path
 import img2pdf
 from PIL import Image
 
+from archive.errors import _
 from pipeline.correct import correct_page, correct_text_layer
 from pipeline.coverage import InkMap, judge
 from pipeline.discover import SourceKind
@@ -203,7 +204,8 @@ def _preview(image: Path) -> bytes:
     try:
         return web_image(image)
     except Exception as exc:
-        raise InputError(f"{image.name}: corrupt or truncated image ({exc})") from None
+        raise InputError(_("{name}: corrupt or truncated image ({exc})")
+            .format(name=image.name, exc=exc)) from None
 
 
 def _text_layer_page(job: PageJob) -> PageResult:

@@ -20,6 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from archive.errors import _
 from pipeline.discover import Source, SourceKind
 from pipeline.errors import InputError
 from pipeline.ocr import OcrEngine
@@ -132,13 +133,15 @@ def _image_info(path: Path) -> tuple[int, int, int, int | None]:
                 frames = int(getattr(image, "n_frames", 1))
                 raw_dpi = image.info.get("dpi")
     except Image.DecompressionBombError:
-        raise InputError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
+        raise InputError(_("image too large (over {limit:,} pixels)").format(limit=MAX_PIXELS)) from None
     except Exception as exc:
-        raise InputError(f"corrupt or unsupported image ({exc})") from None
+        raise InputError(_("corrupt or unsupported image ({exc})").format(exc=exc)) from None
     if width * height > MAX_PIXELS:
-        raise InputError(f"image too large: {width}x{height} pixels (limit {MAX_PIXELS:,})")
+        raise InputError(_("image too large: {width}x{height} pixels (limit {limit:,})")
+            .format(width=width, height=height, limit=MAX_PIXELS))
     if width < 16 or height < 16:
-        raise InputError(f"image too small to read: {width}x{height} pixels")
+        raise InputError(_("image too small to read: {width}x{height} pixels")
+            .format(width=width, height=height))
     dpi = round(float(raw_dpi[0])) if raw_dpi and raw_dpi[0] else None
     return width, height, frames, dpi if dpi and 50 <= dpi <= 1200 else None
 
@@ -152,28 +155,30 @@ def _plan_pdf(path: Path, dpi: int, ocr: OcrEngine) -> Plan:
             warnings.simplefilter("ignore")
             reader = PdfReader(path, strict=False)
             if reader.is_encrypted:
-                raise InputError("encrypted PDF (remove the password and ingest again)")
+                raise InputError(_("encrypted PDF (remove the password and ingest again)"))
             boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
     except InputError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise InputError(f"corrupt or truncated PDF ({exc})") from None
+        raise InputError(_("corrupt or truncated PDF ({exc})").format(exc=exc)) from None
     finally:
         pypdf_log.removeHandler(repairs)
     if not boxes:
-        raise InputError("PDF has no pages")
+        raise InputError(_("PDF has no pages"))
     jobs, notes = [], []
     if repairs.seen:
-        notes.append(f"damaged PDF repaired on reading ({repairs.seen[0]}); the original is kept as it was")
+        notes.append(_("damaged PDF repaired on reading ({repair}); the original is kept as it was").format(
+            repair=repairs.seen[0]))
     for n, (w, h) in enumerate(boxes, start=1):
         if w <= 0 or h <= 0:
-            raise InputError(f"page {n} has no size ({w:.0f}x{h:.0f} pt)")
+            raise InputError(_("page {n} has no size ({w:.0f}x{h:.0f} pt)").format(n=n, w=w, h=h))
         page_dpi = min(dpi, int(math.sqrt(MAX_PIXELS / (w * h)) * POINTS_PER_INCH))
         if page_dpi < MIN_DPI:
-            raise InputError(f"page {n} is {w:.0f}x{h:.0f} pt, too large to rasterise at {MIN_DPI} dpi")
+            raise InputError(_("page {n} is {w:.0f}x{h:.0f} pt, too large to rasterise at {dpi} dpi")
+                .format(n=n, w=w, h=h, dpi=MIN_DPI))
         if page_dpi < dpi:
-            notes.append(f"page {n} is {w:.0f}x{h:.0f} pt: read at {page_dpi} dpi, the most "
-                         f"{MAX_PIXELS // 1_000_000} Mpx allow")
+            notes.append(_("page {n} is {w:.0f}x{h:.0f} pt: read at {dpi} dpi, the most {mpx} Mpx "
+                           "allow").format(n=n, w=w, h=h, dpi=page_dpi, mpx=MAX_PIXELS // 1_000_000))
         jobs.append(PageJob(n, SourceKind.pdf, path, n - 1, page_dpi, ocr))
     return Plan(jobs, tuple(notes))
 

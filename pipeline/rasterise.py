@@ -13,6 +13,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, ImageOps
 
+from archive.errors import _
 from pipeline.errors import InputError, MissingDependency
 
 WEB_WIDTH = 1240  # A4 at 150 dpi: sharp on a phone, light on a slow link
@@ -34,13 +35,13 @@ def _pdftoppm(pdf: Path, index: int, dpi: int, target: Path, options: list[str])
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S)
     except FileNotFoundError:
-        raise MissingDependency("pdftoppm not found: install poppler-utils") from None
+        raise MissingDependency(_("pdftoppm not found: install poppler-utils")) from None
     except subprocess.TimeoutExpired:
-        raise InputError(f"page {page} could not be rendered (timed out)") from None
+        raise InputError(_("page {page} could not be rendered (timed out)").format(page=page)) from None
     rendered = target.with_suffix(".jpg" if "-jpeg" in options else ".pgm")
     if done.returncode != 0 or not rendered.is_file():
         reason = (done.stderr.strip().splitlines() or ["no image"])[-1]
-        raise InputError(f"page {page} could not be rendered ({reason})")
+        raise InputError(_("page {page} could not be rendered ({reason})").format(page=page, reason=reason))
     return rendered
 
 
@@ -106,7 +107,8 @@ def tiff_frame(path: Path, index: int, folder: Path) -> Path:
             image.seek(index)
             return _as_ppm(image, folder / f"frame-{index:04d}.ppm")
     except Exception as exc:
-        raise InputError(f"page {index + 1} of the TIFF is corrupt or truncated ({exc})") from None
+        raise InputError(_("page {page} of the TIFF is corrupt or truncated ({exc})")
+            .format(page=index + 1, exc=exc)) from None
 
 
 def upright_image(path: Path, folder: Path) -> Path:
@@ -118,7 +120,8 @@ def upright_image(path: Path, folder: Path) -> Path:
                 return path
             return _as_ppm(image, folder / "upright.ppm")
     except Exception as exc:
-        raise InputError(f"{path.name}: corrupt or truncated image ({exc})") from None
+        raise InputError(_("{name}: corrupt or truncated image ({exc})")
+            .format(name=path.name, exc=exc)) from None
 
 
 def grey_for_ocr(path: Path, folder: Path) -> Path:

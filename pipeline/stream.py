@@ -17,6 +17,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
+from archive.errors import _
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.pages import PageResult, init_worker
@@ -44,7 +45,8 @@ def pack(job: PageJob) -> PageData:
                 image.save(out, "TIFF", compression="tiff_deflate", dpi=dpi)
                 return PageData("page.tif", out.getvalue())
         except Exception as exc:
-            raise InputError(f"page {job.index + 1} of the TIFF is corrupt or truncated ({exc})") from None
+            raise InputError(_("page {page} of the TIFF is corrupt or truncated ({exc})")
+                .format(page=job.index + 1, exc=exc)) from None
     return PageData(job.path.name, job.path.read_bytes())
 
 

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.errors import _
 from pipeline.errors import InputError, MissingDependency
 
 # Fewer letters than this is a page number or a stamp, not a text layer worth trusting.
@@ -52,16 +53,17 @@ def read_text_layer(pdf: Path, pages: int) -> list[TextLayerPage]:
             check=False,
         )
     except FileNotFoundError:
-        raise MissingDependency("pdftotext not found: install poppler-utils") from None
+        raise MissingDependency(_("pdftotext not found: install poppler-utils")) from None
     except subprocess.TimeoutExpired:
-        raise InputError("PDF text layer could not be read in time") from None
+        raise InputError(_("PDF text layer could not be read in time")) from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"corrupt or truncated PDF ({detail[-1] if detail else 'pdftotext failed'})")
+        raise InputError(_("corrupt or truncated PDF ({detail})")
+            .format(detail=detail[-1] if detail else 'pdftotext failed'))
     try:
         root = ET.fromstring(_XML_INVALID.sub(b"", done.stdout))
     except ET.ParseError as exc:
-        raise InputError(f"PDF text layer is unreadable ({exc})") from None
+        raise InputError(_("PDF text layer is unreadable ({exc})").format(exc=exc)) from None
     result = [_page(el) for el in root.iter(f"{XHTML}page")]
     empty = TextLayerPage(0.0, 0.0, ())
     return (result + [empty] * pages)[:pages]
