@@ -692,10 +692,12 @@ def reindex_command(archive_root: Path, engine: str | None, resegment: bool) -> 
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help=_("Server processes."))
+@click.option("--language", type=click.Choice(("vi", "en")), default="vi", show_default=True,
+              help=_("Language of the web pages' labels."))
 @click.option("--anonymous", type=click.Choice(ANONYMOUS), default="public", show_default=True,
               help=_("What visitors who are not signed in see: public issues, or nothing."))
 @log_dir_option
-def serve_command(archive_root: Path, host: str, port: int, workers: int, anonymous: str,
+def serve_command(archive_root: Path, host: str, port: int, workers: int, language: str, anonymous: str,
                   log_dir: Path | None) -> None:
     import uvicorn
 
@@ -707,6 +709,7 @@ def serve_command(archive_root: Path, host: str, port: int, workers: int, anonym
     click.echo(f"bantin: serving {archive_root} at http://{shown}:{port}/ (Ctrl-C stops)")
     os.environ["BANTIN_ARCHIVE"] = str(archive_root.resolve())  # read by each worker process
     os.environ["BANTIN_ANONYMOUS"] = anonymous
+    os.environ["BANTIN_LANGUAGE"] = language
     if log_dir is not None:
         os.environ["BANTIN_LOG_DIR"] = str(log_dir.resolve())
     uvicorn.run("bantin.web.app:create_app_from_env", factory=True, host=host, port=port,

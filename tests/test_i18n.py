@@ -12,8 +12,10 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
 
 from bantin.i18n import CATALOGS, translations
+from bantin.web import create_app
 from tests.archives import text_scans
 
 BANTIN = str(Path(sys.executable).parent / "bantin")
@@ -36,7 +38,11 @@ def test_every_message_bantin_marks_is_translated() -> None:
     marked = {found[2] for package in ("bantin", "archive", "pipeline", "index")
               for found in extract_from_dir(str(ROOT / package), method_map=[("**.py", "python")],
                                             keywords={"_": None, "ngettext": (1, 2)})}
-    assert len(marked) > 200
+    labels = {found[2] for found in extract_from_dir(
+        str(ROOT / "bantin" / "web" / "templates"), method_map=[("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}})}
+    assert len(marked) > 200 and len(labels) > 150
+    marked |= labels
     missing = []
     for message in marked:
         key = message[0] if isinstance(message, tuple) else message
@@ -52,6 +58,20 @@ def test_every_message_bantin_marks_is_translated() -> None:
         for text in filter(None, texts):
             assert fields(text) == fields(ids[-1]), (entry.id, text)
     assert translations("vi").gettext("Usage:") == "Cách dùng:"  # click's own, from the same catalog
+
+
+def test_the_web_pages_labels_come_from_the_same_catalogs(tmp_path: Path) -> None:
+    scans = text_scans(tmp_path / "in", {"ban-tin-so-01-thang-01-2021.pdf": [["Quỹ khuyến học của thôn."]]})
+    archive = tmp_path / "archive"
+    assert run("ingest", str(scans), "--archive", str(archive), lang="C.UTF-8").returncode == 0
+    vietnamese = TestClient(create_app(archive)).get("/").text
+    assert '<html lang="vi">' in vietnamese and "Tìm trong bản tin" in vietnamese
+    assert "Đăng nhập" in vietnamese
+    english = TestClient(create_app(archive, language="en")).get("/").text
+    assert '<html lang="en">' in english and "Search the bulletin" in english and "Sign in" in english
+    assert "Tìm trong bản tin" not in english
+    page = TestClient(create_app(archive, language="en")).get("/search", params={"q": "khuyen hoc"}).text
+    assert "articles and pages hold every word of" in page
 
 
 def test_the_cli_follows_the_locale(tmp_path: Path) -> None:

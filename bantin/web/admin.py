@@ -13,14 +13,13 @@ from bantin.accounts import AccountError, Accounts, Role
 from bantin.web.auth import check_csrf, require_admin
 
 PageFn = Callable[..., HTMLResponse]
-ROLE_LABELS = {Role.reader: "Bạn đọc", Role.archivist: "Cán bộ lưu trữ", Role.admin: "Quản trị viên"}
 
 
 def add_routes(app: FastAPI, accounts: Accounts, page: PageFn) -> None:
     def listing(request: Request, status: int = 200, error: str | None = None,
                 done: str | None = None) -> HTMLResponse:
-        return page(request, "accounts.html", status, accounts=accounts.accounts(), roles=ROLE_LABELS,
-                    error=error, done=done)
+        return page(request, "accounts.html", status, accounts=accounts.accounts(),
+                    roles=[str(r) for r in Role], error=error, done=done)
 
     @app.get("/accounts", response_class=HTMLResponse, include_in_schema=False)
     def accounts_page(request: Request, done: str = "") -> HTMLResponse:

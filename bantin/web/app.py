@@ -29,6 +29,7 @@ from archive.corrections import corrections
 from archive.hocr import word_boxes
 from archive.store import page_name
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Viewer
+from bantin.i18n import translations
 from bantin.jobs import JobQueue, JobWorker
 from bantin.present import citation, date_label, issue_json, number_label
 from bantin.state import State
@@ -64,10 +65,13 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str = "public") -> FastAPI:
+def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str = "public",
+               language: str = "vi") -> FastAPI:
     """The application; ``log_dir`` holds the search log (default: the archive's logs/);
-    ``anonymous``: what visitors who are not signed in see ("public" issues, or "none").
-    It writes the search log and the state database, never the archive."""
+    ``anonymous``: what visitors who are not signed in see ("public" issues, or "none");
+    ``language``: of the pages' labels, from the catalogs the CLI speaks from
+    (``bantin.i18n``; Vietnamese unless told). It writes the search log and the state
+    database, and the archive only for what archivists do."""
     if anonymous not in ANONYMOUS:
         raise ValueError(f"anonymous must be one of {', '.join(ANONYMOUS)}")
     reader = ArchiveReader.open(archive_root)
@@ -95,7 +99,9 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
                   dependencies=[Depends(gate.resolve)], lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(number_label=number_label, date_label=date_label)
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    templates.env.globals.update(number_label=number_label, date_label=date_label, language=language)
 
     app.add_middleware(SecurityHeaders)
 
@@ -111,8 +117,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
                   else exc.http_status if isinstance(exc, Forbidden) else 503)
         if api:
             return JSONResponse({"error": str(exc)}, status_code=status)
-        title = "Không có quyền" if status == 403 else "Không tìm thấy" if status == 404 else "Lỗi"
-        return page(request, "error.html", status, message=str(exc), heading=title)
+        return page(request, "error.html", status, message=str(exc), code=status)
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         response = templates.TemplateResponse(request, name, context, status_code=status)
@@ -311,7 +316,7 @@ def create_app_from_env() -> FastAPI:
     $BANTIN_ANONYMOUS."""
     log_dir = os.environ.get("BANTIN_LOG_DIR")
     return create_app(Path(os.environ["BANTIN_ARCHIVE"]), Path(log_dir) if log_dir else None,
-                      os.environ.get("BANTIN_ANONYMOUS", "public"))
+                      os.environ.get("BANTIN_ANONYMOUS", "public"), os.environ.get("BANTIN_LANGUAGE", "vi"))
 
 
 def _report(search_log: SearchLog | None, since: str) -> SearchReport:
