@@ -1,4 +1,4 @@
-"""python -m bench [ingest|ocr|cluster|memory|quality|scale|web|articles|all]: figures are printed;
+"""python -m bench [ingest|ocr|cluster|memory|quality|scale|web|articles|workbench|all]: figures are printed;
 see README."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bench import (
     quality_bench,
     scale_bench,
     web_bench,
+    workbench_bench,
 )
 
 BENCHMARKS: dict[str, Callable[[], object]] = {
@@ -26,6 +27,7 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "scale": scale_bench.main,
     "web": web_bench.main,
     "articles": articles_bench.main,
+    "workbench": workbench_bench.main,
 }
 
 
