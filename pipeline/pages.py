@@ -6,9 +6,12 @@ archive has exactly one writer however many pages run at once.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import io
 import math
 import os
+import signal
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -83,9 +86,25 @@ class PageResult:
 def init_worker() -> None:
     """Tesseract's OpenMP threads fight the process pool for cores: one thread per page.
     Pillow's warnings about a page's metadata (corrupt EXIF) are not the archivist's
-    business: a page that cannot be read fails with its own one-line reason."""
+    business: a page that cannot be read fails with its own one-line reason. A worker
+    dies with the ingest that forked it: it holds a copy of the archive's lock (flock
+    follows the open file into a fork), and a worker left behind by an ingest killed
+    outright would keep every later writer waiting."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     warnings.filterwarnings("ignore", module="PIL")
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux's PR_SET_PDEATHSIG: SIGKILL when the parent process ends (elsewhere, nothing)."""
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def process_page(job: PageJob) -> PageResult:

@@ -165,7 +165,8 @@ def test_an_archivist_corrects_a_line_in_the_browser(site: Served, browser: Brow
     row = page.locator(f"#line-{k}")
     assert row.locator("input[name=text]").input_value() == read
     assert row.locator("img").evaluate("img => img.complete && img.naturalWidth > 50")
-    fixed = read.replace("liên thôn", "liên xã Quỳnh Lưu") if "liên thôn" in read else f"{read} Quỳnh Lưu"
+    old_tail = " ".join(read.split()[-2:])  # "dọc đường": the words the correction replaces
+    fixed = " ".join([*read.split()[:-2], "ở", "Quỳnh", "Lưu"])
     row.locator("input[name=text]").fill(fixed)
     row.locator("button").click()
     page.wait_for_load_state()
@@ -184,3 +185,7 @@ def test_an_archivist_corrects_a_line_in_the_browser(site: Served, browser: Brow
     assert hits and re.search("Quỳnh Lưu", hits[0]["snippet"])
     words = {w.text for w in word_boxes(Archive.open(site.archive).page_file(issue, 1, ".hocr").read_text())}
     assert {"Quỳnh", "Lưu"} <= words
+    # found by the corrected words and by the old reading, which the page no longer shows
+    assert old_tail not in Archive.open(site.archive).page_text(issue, 1)
+    by_old = httpx.get(site.url + "/api/search", params={"q": f'"{old_tail}"'}).json()
+    assert by_old["total"] == 1 and by_old["hits"][0]["issue"] == issue

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser
 
 from archive import Archive
 from bantin.jobs import unpack_zip
-from bantin.samples import SampleIssue, render_issue, save_image_folder, save_text_pdf
+from bantin.samples import SampleIssue, render_issue, save_image_folder, save_image_pdf, save_text_pdf
 from bantin.watch import WatchFolder
 from bantin.web.workbench import upload_name
 from tests.conftest import TEST_DPI
@@ -59,6 +59,9 @@ def test_an_archivist_uploads_scans_and_follows_the_job(
     with zipfile.ZipFile(zipped, "w") as out:
         for page in folder.iterdir():
             out.write(page, f"{folder.name}/{page.name}")
+    scanned = tmp_path / "ban-tin-so-03-2021.pdf"  # a scanned PDF: its page is OCR'd
+    save_image_pdf(render_issue(SampleIssue("d", [["Chi bộ khu phố tổ chức hiến máu nhân đạo đầu xuân."]]),
+                                dpi=TEST_DPI), scanned, TEST_DPI)
     junk = tmp_path / "ghi-chu.pdf"
     junk.write_text("không phải bản quét", "utf-8")
     manifest = tmp_path / "bang-ke.csv"
@@ -69,7 +72,7 @@ def test_an_archivist_uploads_scans_and_follows_the_job(
     page = context.new_page()
     sign_in(page, site.url, "luu-tru", "/upload")
     assert page.url.endswith("/upload")
-    page.set_input_files("input[name=files]", [str(pdf), str(zipped), str(junk)])
+    page.set_input_files("input[name=files]", [str(pdf), str(scanned), str(zipped), str(junk)])
     page.set_input_files("input[name=manifest]", str(manifest))
     shoot(page, "upload-360")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -80,7 +83,8 @@ def test_an_archivist_uploads_scans_and_follows_the_job(
     shoot(page, "job-360")
     rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
             for r in page.locator("#outcomes tbody tr").all()}
-    assert rows == {"so-moi.pdf": "đã thêm", "trang-quet/ban-tin-so-02-2021": "đã thêm", "ghi-chu.pdf": "lỗi"}
+    assert rows == {"so-moi.pdf": "đã thêm", "ban-tin-so-03-2021.pdf": "đã thêm",
+                    "trang-quet/ban-tin-so-02-2021": "đã thêm", "ghi-chu.pdf": "lỗi"}
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
     records = {r.source: r for r in Archive.open(site.archive).issues()}
@@ -88,7 +92,25 @@ def test_an_archivist_uploads_scans_and_follows_the_job(
     assert len(records["ban-tin-so-02-2021"].pages) == 1
     found = httpx.get(site.url + "/api/search", params={"q": "trong rung phong ho"}).json()["hits"]
     assert found and found[0]["issue"] == records["ban-tin-so-02-2021"].id
+    assert records["ban-tin-so-03-2021.pdf"].pages[0].method == "ocr"
+    found = httpx.get(site.url + "/api/search", params={"q": "hien mau nhan dao"}).json()["hits"]
+    assert found and found[0]["issue"] == records["ban-tin-so-03-2021.pdf"].id
     assert not list((site.archive / "uploads").iterdir())  # a finished job leaves no files behind
+
+
+def test_a_reader_is_refused_every_workbench_action_in_the_browser(site: Served, browser: Browser) -> None:
+    issue = Archive.open(site.archive).issues()[0].id
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in(page, site.url, "doc-gia", "/")
+    assert "Nhập" not in page.inner_text("nav.account")  # no workbench links for a reader
+    for path in ("/upload", "/review", "/usage", "/jobs/1", f"/issues/{issue}/edit",
+                 f"/issues/{issue}/pages/1/correct", "/accounts", "/report/searches"):
+        answer = page.goto(site.url + path)
+        assert answer is not None and answer.status == 403, path
+        assert "Không có quyền" in page.inner_text("h1"), path
+    assert page.locator("form.upload").count() == 0
+    context.close()
 
 
 def test_uploads_need_an_archivist_and_the_forms_token(site: Served, tmp_path: Path) -> None:
@@ -180,3 +202,26 @@ def wait_for(condition: Callable[[], bool], seconds: float = 120) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def test_a_watcher_killed_in_the_middle_of_an_ingest_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    drop, archive = tmp_path / "drop", tmp_path / "archive"
+    drop.mkdir()
+    line = "chi bộ thôn Tây họp bàn việc giữ gìn an ninh trật tự ở khu dân cư."
+    pages = [[f"Trang {n}: {line}"] for n in range(4)]
+    save_image_pdf(render_issue(SampleIssue("k", pages), dpi=TEST_DPI), tmp_path / "so.pdf", TEST_DPI)
+    shutil.copy(tmp_path / "so.pdf", drop / "ban-tin-so-06-2021.pdf")
+    command = [str(Path(sys.executable).parent / "bantin"), "watch", str(drop), "--archive", str(archive),
+               "--settle", "0.5", "--interval", "0.2"]
+    watcher = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:  # killed once the first pages of the issue are staged, before it lands
+        assert wait_for(lambda: any((archive / ".staging").glob("*/pages/*.txt")))
+    finally:
+        watcher.kill()
+        watcher.wait(timeout=30)
+    assert (drop / "ban-tin-so-06-2021.pdf").exists() and not Archive.open(archive).issues()
+    again = subprocess.run([*command, "--once"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "done: ban-tin-so-06-2021.pdf" in again.stdout, again.stderr
+    [record] = Archive.open(archive).issues()
+    assert len(record.pages) == 4 and (drop / "done" / "ban-tin-so-06-2021.pdf").exists()
+    assert Archive.open(archive).check() == []  # no staging left behind, every checksum right
