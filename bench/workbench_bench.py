@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from archive import Archive
 from bantin.accounts import Accounts
 from bantin.samples import render_page, save_image_pdf
 from bantin.state import State
@@ -55,6 +56,7 @@ def main() -> dict[str, float]:
     cli = time.perf_counter() - started
 
     archive = work / "web"
+    Archive.open(archive, create=True)
     subprocess.run([bantin, "user", "add", "bench", "--role", "archivist", "--archive", str(archive)],
                    input="bench-password\n", text=True, check=True, capture_output=True)
     _, secret = Accounts.of(State.open(archive)).new_token("bench")
