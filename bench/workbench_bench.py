@@ -20,7 +20,7 @@ from bantin.accounts import Accounts
 from bantin.samples import render_page, save_image_pdf
 from bantin.state import State
 from bench.corpus import ATTRIBUTION, pages_of, sentences
-from bench.web_bench import free_port
+from bench.web_bench import serve
 
 PAGES = 10
 DPI = 300
@@ -60,17 +60,9 @@ def main() -> dict[str, float]:
     subprocess.run([bantin, "user", "add", "bench", "--role", "archivist", "--archive", str(archive)],
                    input="bench-password\n", text=True, check=True, capture_output=True)
     _, secret = Accounts.of(State.open(archive)).new_token("bench")
-    port = free_port()
-    server = subprocess.Popen([bantin, "serve", "--archive", str(archive), "--port", str(port)],
-                              stdout=subprocess.DEVNULL)
+    server, port = serve(archive, workers=1)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/login", timeout=1)  # noqa: S310 (loopback)
-                break
-            except OSError:
-                time.sleep(0.1)
         body, content_type = _multipart(scan)
         started = time.perf_counter()
         job = _request(base + "/api/ingest", secret, body, content_type)["job"]
