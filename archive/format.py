@@ -85,11 +85,15 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
 
 def valid_date(text: str) -> bool:
     """'2019', '2019-05' or a real day such as '2019-05-15' ('2019-13-45' is not)."""
+    return first_day(text) is not None
+
+
+def first_day(text: str) -> date | None:
+    """The first day a date names ('2019-05' -> 2019-05-01); None when it is not a date."""
     if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
-        return False
+        return None
     parts = [int(p) for p in text.split("-")] + [1, 1]
     try:
-        date(parts[0], parts[1], parts[2])
+        return date(parts[0], parts[1], parts[2])
     except ValueError:
-        return False
-    return True
+        return None

@@ -69,7 +69,7 @@ class HocrLine:
 _LINE_OR_BLOCK = re.compile(
     r"<(?:div|span)[^>]*class=['\"](ocr_carea|ocr_line|ocr_header|ocr_caption|ocr_textfloat)['\"][^>]*>"
 )
-_BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
+BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")  # in an element's title
 _X_SIZE = re.compile(r"x_size ([\d.]+)")
 
 
@@ -85,7 +85,7 @@ def hocr_lines(hocr: str) -> list[HocrLine]:
             continue
         end = marks[k + 1].start() if k + 1 < len(marks) else len(hocr)
         words = tuple(word_boxes(hocr[mark.start():end]))
-        bbox = _BBOX.search(mark.group(0))
+        bbox = BBOX.search(mark.group(0))
         size = _X_SIZE.search(mark.group(0))
         if words and bbox:
             x0, y0, x1, y1 = map(int, bbox.groups())
@@ -108,7 +108,7 @@ def replace_line(hocr: str, index: int, text: str) -> str:
     end = following[0].start() if following else len(hocr)
     segment = hocr[mark.end():end]
     words = list(_WORD.finditer(segment))
-    bbox = _BBOX.search(mark.group(0))
+    bbox = BBOX.search(mark.group(0))
     if bbox is None:
         raise ValueError(f"line {index} has no box")
     x0, y0, x1, y1 = map(int, bbox.groups())

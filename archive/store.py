@@ -29,6 +29,7 @@ ARCHIVE_FILE = "archive.json"
 ISSUE_FILE = "issue.json"
 SETTINGS_FILE = "settings.json"  # the archive's own settings (search log, default visibility)
 NEW = ".new"  # a file's replacement, written before it is renamed into place
+REPLACING = ".replacing"  # one file per issue whose files are being replaced: their paths
 PENDING = ".pending"  # issue.json as it will be once the replacements are in place
 LOCK_FILE = ".lock"
 STAGING = ".staging"
@@ -253,12 +254,9 @@ class Archive:
         """Leftovers of a crashed run; safe to drop because we hold the writer lock. A
         correction cut short is finished or undone (``replace_files``)."""
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
-        if self.issues_dir.is_dir():
-            cut_short = {p.parent for p in self.issues_dir.glob(f"*/{ISSUE_FILE}{PENDING}")}
-            cut_short |= {p.parent for p in self.issues_dir.glob(f"*/*{NEW}")}
-            cut_short |= {p.parent.parent for p in self.issues_dir.glob(f"*/pages/*{NEW}")}
-            for folder in sorted(cut_short):
-                self._finish_replacing(folder)
+        replacing = self.root / REPLACING
+        for marker in sorted(replacing.iterdir()) if replacing.is_dir() else []:
+            self._finish_replacing(marker.name)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -333,6 +331,10 @@ class Archive:
         if staging.is_dir() and any(staging.iterdir()):
             problems.append(Problem(STAGING, _("leftovers of an interrupted writer (the next ingest "
                                                "removes them)")))
+        replacing = self.root / REPLACING
+        if replacing.is_dir() and any(replacing.iterdir()):
+            problems.append(Problem(REPLACING, _("a correction cut short (the next writer finishes or "
+                                                 "undoes it)")))
         return problems
 
     def _check_issue(self, record: IssueRecord) -> list[Problem]:
@@ -394,13 +396,16 @@ class Archive:
         """Replace or add source-of-truth files of a landed issue (a person's correction
         of a page), their checksums in ``issue.json`` updated with them, in two phases: every
         new file is written beside its target as ``NAME.new`` and the new ``issue.json`` as
-        ``issue.json.pending``; then each is renamed into place. A crash before the pending
-        record is complete leaves the issue as it was (the ``.new`` files are dropped at
-        the next writer's start); after, the next writer finishes the renames. ``stale``:
+        ``issue.json.pending``; then each is renamed into place. The files being replaced
+        are listed first in ``<archive>/.replacing/<issue>``, so that the next writer finds
+        a replacement cut short without walking the issues: before the pending record is
+        complete it is undone (the ``.new`` files dropped), after it is finished. ``stale``:
         derived files to drop (they are recomputed); ``changes``: other fields of the
         record. The caller holds the writer lock."""
         folder = self.issue_dir(issue_id)
         record = self.load_issue(issue_id)
+        (self.root / REPLACING).mkdir(exist_ok=True)
+        write_atomic(self.root / REPLACING / issue_id, json.dumps(sorted(files)).encode())
         for relpath, data in files.items():
             write_durable(folder / f"{relpath}{NEW}", data)
         sums = {**record.files, **{relpath: sha256_bytes(data) for relpath, data in files.items()}}
@@ -410,23 +415,27 @@ class Archive:
                      json.dumps(updated.to_dict(), ensure_ascii=False, indent=2).encode())
         for relpath in stale:
             (folder / relpath).unlink(missing_ok=True)
-        self._finish_replacing(folder)
+        self._finish_replacing(issue_id)
         return updated
 
-    def _finish_replacing(self, folder: Path) -> None:
+    def _finish_replacing(self, issue_id: str) -> None:
         """Roll a replacement forward (its pending record is complete) or back."""
+        marker = self.root / REPLACING / issue_id
+        folder = self.issue_dir(issue_id)
+        news = [folder / f"{relpath}{NEW}" for relpath in json.loads(marker.read_text(encoding="utf-8"))]
         pending = folder / f"{ISSUE_FILE}{PENDING}"
-        news = sorted(p for p in folder.rglob(f"*{NEW}") if p.is_file())
         if pending.is_file():
             for path in news:
-                os.replace(path, path.with_name(path.name.removesuffix(NEW)))
-                fsync_dir(path.parent)
+                if path.is_file():  # else renamed before the crash
+                    os.replace(path, path.with_name(path.name.removesuffix(NEW)))
+                    fsync_dir(path.parent)
             os.replace(pending, folder / ISSUE_FILE)
             fsync_dir(folder)
             os.utime(self.issues_dir)
         else:
             for path in news:
-                path.unlink()
+                path.unlink(missing_ok=True)
+        marker.unlink()
 
     def _rewrite(self, record: IssueRecord) -> None:
         data = json.dumps(record.to_dict(), ensure_ascii=False, indent=2).encode()

@@ -19,7 +19,7 @@ import click
 from archive import FORMAT_VERSION, VISIBILITIES, Archive, ArchiveError, BantinError, ExitCode, IssueNotFound
 from archive.bag import export_bag
 from archive.checks import pages_to_check
-from archive.format import valid_date
+from archive.format import first_day, valid_date
 from archive.migrate import migrate
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Role
 from bantin.editing import ArticleEdit, correct_lines, edit_articles, edit_issue, recorrect, remove_issue
@@ -630,10 +630,7 @@ def report_pages_command(archive_root: Path, below: float, as_json: bool) -> Non
 
 
 def _since(value: str | None) -> date | None:
-    if value is None:
-        return None
-    parts = [int(p) for p in value.split("-")] + [1, 1]
-    return date(parts[0], parts[1], parts[2])
+    return first_day(value) if value else None  # checked by _check_date
 
 
 @main.command("watch", help=_("Ingest what scanners drop into FOLDER once it stops growing; move it to "

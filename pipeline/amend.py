@@ -23,6 +23,11 @@ from vntext import clean_text
 ANALYSIS = ".analysis.json"  # derived from the text: recomputed after a correction
 
 
+def page_files(n: int, hocr: str) -> dict[str, bytes]:
+    """A page's hOCR after a change of its words, and its text rebuilt from it."""
+    return {page_name(n, ".hocr"): hocr.encode(), page_name(n, ".txt"): clean_text(hocr_text(hocr)).encode()}
+
+
 def amend_lines(archive: Archive, issue_id: str, n: int, lines: dict[int, str],
                 by: str | None = None) -> tuple[IssueRecord, list[LineCorrection]]:
     """Correct lines of page ``n`` (line index -> its new text); returns the record and
@@ -51,7 +56,7 @@ def amend_lines(archive: Archive, issue_id: str, n: int, lines: dict[int, str],
         made.append(LineCorrection(index, known[index].text, new, by, at))
     if not made:
         return record, []
-    files = {page_name(n, ".hocr"): hocr.encode(), page_name(n, ".txt"): clean_text(hocr_text(hocr)).encode()}
+    files = page_files(n, hocr)
     if not archive.page_file(issue_id, n, OCR_HOCR).is_file():  # the machine reading, kept once
         files[page_name(n, OCR_HOCR)] = original.encode()
         files[page_name(n, OCR_TEXT)] = archive.page_file(issue_id, n, ".txt").read_bytes()

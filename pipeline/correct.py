@@ -20,7 +20,7 @@ from typing import Any
 
 import pikepdf
 
-from archive.hocr import word_text
+from archive.hocr import BBOX, word_text
 from pipeline.hocr import CHOICES, strip_choices
 from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
 
@@ -40,7 +40,6 @@ _ITEM = re.compile(
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
 _WCONF = re.compile(r"x_wconf (\d+)")
-_BOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _LAYER_WORD = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -66,7 +65,7 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
         confidence = _WCONF.search(match.group(2))
         words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else (),
                              float(confidence.group(1)) if confidence else None))
-        box = _BOX.search(match.group(2))
+        box = BBOX.search(match.group(2))
         boxes.append([int(v) for v in box.groups()] if box else [])
         new_paragraph = False
     hocr = strip_choices(hocr)

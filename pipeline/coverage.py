@@ -31,12 +31,10 @@ Box = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class InkMap:
-    """The page's inked cells (column, row), and the raster pixels per cell."""
+    """The page's inked cells (column, row), and the raster pixels per working pixel."""
 
     cells: frozenset[tuple[int, int]]
-    scale: float  # raster pixels per working pixel
-    columns: int
-    rows: int
+    scale: float
 
     @classmethod
     def of(cls, image: Path) -> InkMap:
@@ -51,27 +49,26 @@ class InkMap:
         # a cell's ink share: the cell's mean after shrinking the binary map to one pixel per cell
         shares = ink.resize((columns, rows), Image.Resampling.BOX, reducing_gap=None)
         cells = {(k % columns, k // columns) for k, v in enumerate(shares.tobytes()) if v > 255 * INK_SHARE}
-        return cls(frozenset(_regions(cells, MIN_REGION)), scale, columns, rows)
+        return cls(frozenset(_regions(cells, MIN_REGION)), scale)
 
-    def coverage(self, hocr: str) -> tuple[int, list[Box], list[int]]:
-        """Inked cells, the unread regions (raster boxes) and their sizes in cells."""
+    def reading(self, hocr: str) -> Reading:
+        """How much of the ink a reading's words cover; the unread regions (raster boxes)."""
         read: set[tuple[int, int]] = set()
         span = self.scale * CELL
         for word in word_boxes(hocr):
             for column in range(int(word.x0 / span) - 1, int(word.x1 / span) + 2):
                 for row in range(int(word.y0 / span) - 1, int(word.y1 / span) + 2):
                     read.add((column, row))
-        left = {cell for cell in self.cells if cell not in read}
-        boxes, sizes = [], []
-        for region in _components(left):
-            if len(region) < MIN_REGION:
-                continue
-            columns = [c for c, _ in region]
-            rows = [r for _, r in region]
-            boxes.append((round(min(columns) * span), round(min(rows) * span),
-                          round((max(columns) + 1) * span), round((max(rows) + 1) * span)))
-            sizes.append(len(region))
-        return len(self.cells), boxes, sizes
+        regions = [r for r in _components(set(self.cells - read)) if len(r) >= MIN_REGION]
+        boxes = [_box(region, span) for region in regions]
+        return Reading(len(self.cells), boxes, sum(len(region) for region in regions))
+
+
+def _box(region: set[tuple[int, int]], span: float) -> Box:
+    columns = [c for c, _ in region]
+    rows = [r for _, r in region]
+    return (round(min(columns) * span), round(min(rows) * span), round((max(columns) + 1) * span),
+            round((max(rows) + 1) * span))
 
 
 def _components(cells: set[tuple[int, int]]) -> list[set[tuple[int, int]]]:
@@ -113,8 +110,3 @@ class Reading:
     @property
     def doubtful(self) -> bool:
         return self.share > UNREAD_SHARE
-
-
-def judge(ink: InkMap, hocr: str) -> Reading:
-    inked, boxes, sizes = ink.coverage(hocr)
-    return Reading(inked, boxes, sum(sizes))

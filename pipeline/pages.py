@@ -22,7 +22,7 @@ from PIL import Image
 
 from archive.errors import _
 from pipeline.correct import correct_page, correct_text_layer
-from pipeline.coverage import InkMap, judge
+from pipeline.coverage import InkMap
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically, without_image_path
@@ -161,11 +161,11 @@ def _read_all_ink(job: PageJob, image: Path, dpi: int, workdir: Path,
     kept if it covers more without reading less Vietnamese. The regions still unread
     when the page stays doubtful, for the archivist's report."""
     ink = InkMap.of(image)
-    first = judge(ink, ocr.hocr)
+    first = ink.reading(ocr.hocr)
     if not first.doubtful:
         return ocr, []
     again = job.ocr.recognize(image, dpi, workdir, alternatives=job.correct, sauvola=True)
-    second = judge(ink, again.hocr)
+    second = ink.reading(again.hocr)
     known = vietnamese_share(ocr.text) if ocr.text.split() else 0.0
     if second.unread_cells < first.unread_cells and vietnamese_share(again.text) >= known - KNOWN_GAIN:
         ocr, first = again, second

@@ -13,17 +13,16 @@ import re
 from dataclasses import dataclass, replace
 
 from archive import Archive, IssueRecord
-from archive.hocr import hocr_text
+from archive.hocr import BBOX
 from archive.store import page_name
+from pipeline.amend import ANALYSIS, page_files
 from pipeline.assemble import ISSUE_PDF
 from pipeline.correct import READING, reading_words
 from pipeline.layer import replace_layers, text_layer_from_hocr
-from vntext import clean_text
 from vntext.diacritics import DiacriticModel
 
 _WORD = re.compile(
     r"(<span[^>]*class=['\"]ocrx_word['\"][^>]*title=['\"])([^'\"]*)(['\"][^>]*>)([^<]*)(</span>)")
-_BOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _RAW = re.compile(r"; x_raw [^;'\"]*")
 
 
@@ -55,15 +54,14 @@ def recorrect_issue(archive: Archive, record: IssueRecord, model: DiacriticModel
         if not found:
             continue
         changes += found
-        files[page_name(page.n, ".hocr")] = new_hocr.encode()
-        files[page_name(page.n, ".txt")] = clean_text(hocr_text(new_hocr)).encode()
+        files |= page_files(page.n, new_hocr)
         layers[page.n] = text_layer_from_hocr(new_hocr, page.width, page.height, page.dpi)
         pages[k] = replace(page, corrected=len(_RAW.findall(new_hocr)))
     if not changes or dry_run:
         return record, changes
     if ISSUE_PDF in record.files:
         files[ISSUE_PDF] = replace_layers(archive.issue_dir(record.id) / ISSUE_PDF, layers)
-    stale = tuple(page_name(n, ".analysis.json") for n in layers)
+    stale = tuple(page_name(n, ANALYSIS) for n in layers)
     return archive.replace_files(record.id, files, stale=stale, changes={"pages": pages}), changes
 
 
@@ -74,7 +72,7 @@ def _rewrite(hocr: str, wanted: dict[tuple[int, ...], tuple[str, str]],
     found: list[WordChange] = []
 
     def rewrite(match: re.Match[str]) -> str:
-        box = _BOX.search(match.group(2))
+        box = BBOX.search(match.group(2))
         target = wanted.get(tuple(int(v) for v in box.groups())) if box else None
         now = html.unescape(match.group(4)).strip()
         if target is None or target[0] == now:

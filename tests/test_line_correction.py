@@ -120,12 +120,15 @@ def test_a_correction_cut_short_is_finished_or_undone(tmp_path: Path) -> None:
     folder = store.issue_dir(issue)
     text = store.page_text(issue, 1)
     # crashed before its record was complete: the new files are dropped
+    (archive / ".replacing").mkdir()
+    (archive / ".replacing" / issue).write_text('["pages/0001.txt"]', "utf-8")
     (folder / "pages" / "0001.txt.new").write_text("half written", "utf-8")
     with store.writer_lock("test"):
         pass
     assert store.page_text(issue, 1) == text and not (folder / "pages" / "0001.txt.new").exists()
     # crashed after: the next writer finishes it
     record = store.load_issue(issue)
+    (archive / ".replacing" / issue).write_text('["pages/0001.txt"]', "utf-8")
     (folder / "pages" / "0001.txt.new").write_text("corrected text", "utf-8")
     import hashlib
 

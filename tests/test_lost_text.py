@@ -18,7 +18,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from archive import Archive
 from bantin.samples import render_page, save_tiff
 from index import open_index, search
-from pipeline.coverage import InkMap, judge
+from pipeline.coverage import InkMap
 from tests.archives import ingest_into
 
 BANTIN = str(Path(sys.executable).parent / "bantin")
@@ -59,7 +59,7 @@ def test_default_binarisation_loses_these_pages(tmp_path: Path) -> None:
         read = subprocess.run(["tesseract", str(path), "-", "-l", "vie"], capture_output=True, text=True,
                               check=True).stdout
         assert len(read.split()) <= most, (name, read)
-        assert judge(InkMap.of(path), _hocr(path)).doubtful
+        assert InkMap.of(path).reading(_hocr(path)).doubtful
 
 
 def _hocr(path: Path) -> str:

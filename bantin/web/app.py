@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +41,9 @@ from bantin.web import usage as usage_routes
 from bantin.web import workbench as workbench_routes
 from bantin.web.auth import (
     BadToken,
-    Forbidden,
     Gate,
     NotSignedIn,
+    WebError,
     login_redirect,
     require_archivist,
     viewer,
@@ -52,6 +51,7 @@ from bantin.web.auth import (
 )
 from bantin.web.files import archive_file, cached_bytes
 from bantin.web.reader import ArchiveReader
+from bantin.web.usage import since_date
 from index import QueryError, SearchResults, load_articles, search
 from index.search import SORTS
 from index.searchlog import SearchEntry, SearchLog, SearchReport, open_search_log, report
@@ -114,7 +114,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
                                     headers={"WWW-Authenticate": "Bearer"})
             return login_redirect(request)
         status = (404 if isinstance(exc, IssueNotFound) else 400 if isinstance(exc, QueryError | AccountError)
-                  else exc.http_status if isinstance(exc, Forbidden) else 503)
+                  else exc.http_status if isinstance(exc, WebError) else 503)
         if api:
             return JSONResponse({"error": str(exc)}, status_code=status)
         return page(request, "error.html", status, message=str(exc), code=status)
@@ -320,12 +320,10 @@ def create_app_from_env() -> FastAPI:
 
 
 def _report(search_log: SearchLog | None, since: str) -> SearchReport:
-    if since and not DATE.fullmatch(since):
-        raise QueryError(f"{since} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    first = since_date(since)  # a QueryError for what is not a date
     if search_log is None:
         return SearchReport(0, {})
-    parts = [int(p) for p in since.split("-")] + [1, 1] if since else []
-    return report(search_log.entries(date(parts[0], parts[1], parts[2]) if parts else None))
+    return report(search_log.entries(first))
 
 
 def _search(

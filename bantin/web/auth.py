@@ -27,7 +27,13 @@ class NotSignedIn(BantinError):
     """The page needs an account (HTML: to the login page; API: 401)."""
 
 
-class Forbidden(BantinError):
+class WebError(BantinError):
+    """A request the web application refuses, with the HTTP status it answers."""
+
+    http_status = 400
+
+
+class Forbidden(WebError):
     """Signed in, but the role does not allow it."""
 
     http_status = 403

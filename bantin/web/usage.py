@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from archive.format import first_day
 from bantin.usage import Usage, UsageReport
 from bantin.web.auth import require_archivist
 from bantin.web.reader import ArchiveReader
@@ -24,11 +25,10 @@ def since_date(since: str) -> date | None:
     """'2026', '2026-03' or '2026-03-09' as the first day it names."""
     if not since:
         return None
-    try:
-        parts = [int(p) for p in since.split("-")] + [1, 1]
-        return date(parts[0], parts[1], parts[2])
-    except ValueError:
-        raise QueryError(f"{since} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)") from None
+    day = first_day(since)
+    if day is None:
+        raise QueryError(f"{since} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    return day
 
 
 def add_routes(app: FastAPI, reader: ArchiveReader, usage: Usage, page: PageFn, searches: ReportFn) -> None:

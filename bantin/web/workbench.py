@@ -24,7 +24,7 @@ from archive import ArchiveError, IssueNotFound, IssueRecord
 from bantin.accounts import Viewer
 from bantin.editing import ArticleEdit, edit_articles, edit_issue
 from bantin.jobs import MANIFEST, JobQueue, JobWorker
-from bantin.web.auth import Forbidden, check_csrf, require_archivist, require_token_archivist
+from bantin.web.auth import WebError, check_csrf, require_archivist, require_token_archivist
 from bantin.web.reader import ArchiveReader
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one request's files together
@@ -33,14 +33,14 @@ UNSAFE = re.compile(r"[^\w.() -]+")
 PageFn = Callable[..., HTMLResponse]
 
 
-class TooLarge(Forbidden):
+class TooLarge(WebError):
     """An upload over the limit."""
 
     http_status = 413
 
 
-class NoFiles(Forbidden):
-    http_status = 400
+class NoFiles(WebError):
+    """An upload without a file."""
 
 
 def upload_name(name: str) -> str:
