@@ -7,6 +7,7 @@ import html
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 _WORD = re.compile(
     r"<span[^>]*class=['\"]ocrx_word['\"][^>]*title=['\"]bbox (\d+) (\d+) (\d+) (\d+)[^'\"]*['\"][^>]*>"
@@ -22,9 +23,10 @@ def word_confidences(hocr: str) -> list[int]:
     return [int(c) for c in _WCONF.findall(hocr)]
 
 
-@dataclass(frozen=True)
-class WordBox:
-    """One word as OCR (or the text layer) placed it, in the pixels of the page's raster."""
+class WordBox(NamedTuple):
+    """One word as OCR (or the text layer) placed it, in the pixels of the page's raster
+    (a named tuple: a page holds hundreds, and a frozen dataclass costs twice as much to
+    build, which segmenting every stored page again pays)."""
 
     text: str  # NFC as stored
     x0: int
@@ -34,11 +36,12 @@ class WordBox:
 
 
 def word_boxes(hocr: str) -> list[WordBox]:
-    return [
-        WordBox(word_text(m.group(5)), *map(int, m.group(1, 2, 3, 4)))
-        for m in _WORD.finditer(hocr)
-        if m.group(5).strip()
-    ]
+    out = []
+    for m in _WORD.finditer(hocr):
+        text, x0, y0, x1, y1 = m.group(5, 1, 2, 3, 4)
+        if text.strip():
+            out.append(WordBox(word_text(text), int(x0), int(y0), int(x1), int(y1)))
+    return out
 
 
 def word_text(content: str) -> str:
@@ -76,21 +79,28 @@ _X_SIZE = re.compile(r"x_size ([\d.]+)")
 def hocr_lines(hocr: str) -> list[HocrLine]:
     """Every non-empty line of a page with its words, in the hOCR's order."""
     marks = list(_LINE_OR_BLOCK.finditer(hocr))
+    starts = [m.start() for m in marks]
+    # one pass over the page's words, each given to the mark before it (segmenting the
+    # whole archive again reads every word of it)
+    held: list[list[WordBox]] = [[] for _ in marks]
+    for m in _WORD.finditer(hocr):
+        k = bisect.bisect_right(starts, m.start()) - 1
+        text, x0, y0, x1, y1 = m.group(5, 1, 2, 3, 4)
+        if k >= 0 and text.strip():
+            held[k].append(WordBox(word_text(text), int(x0), int(y0), int(x1), int(y1)))
     lines: list[HocrLine] = []
     block = 0
     index = 0
-    for k, mark in enumerate(marks):
+    for mark, words in zip(marks, held, strict=True):
         if mark.group(1) == "ocr_carea":
             block += 1
             continue
-        end = marks[k + 1].start() if k + 1 < len(marks) else len(hocr)
-        words = tuple(word_boxes(hocr[mark.start():end]))
         bbox = BBOX.search(mark.group(0))
         size = _X_SIZE.search(mark.group(0))
         if words and bbox:
             x0, y0, x1, y1 = map(int, bbox.groups())
             lines.append(HocrLine(index, block, x0, y0, x1, y1,
-                                  float(size.group(1)) if size else float(y1 - y0), words))
+                                  float(size.group(1)) if size else float(y1 - y0), tuple(words)))
         index += 1
     return lines
 

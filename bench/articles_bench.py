@@ -55,8 +55,8 @@ class Layout:
     bylines: tuple[str, ...] = ("right",)
 
 
-# Seeds 7 to 29 were developed on (their failures looked at and fixed); seeds 31 and 37
-# were first run for the figures quoted, never looked into.
+# Seeds 7 to 29 and 37 were developed on (their failures looked at and fixed); seeds 31,
+# 41 and 43 were first run for the figures quoted, never looked into.
 LAYOUTS = {
     "developed (seed 7)": Layout(7, ("dejavu-serif",), (10.0,)),
     "developed (seed 11)": Layout(11, ("noto-serif", "noto-sans", "dejavu-sans"), (9.5, 10.5)),
@@ -72,8 +72,12 @@ LAYOUTS = {
                                   (1.4, 1.6, 1.85), ("left", "right")),
     "held out (seed 31)": Layout(31, ("noto-sans-display", "noto-serif", "dejavu-sans"), (9.5, 11.0, 12.5),
                                  (1.4, 1.7, 1.95), ("left", "right")),
-    "held out (seed 37)": Layout(37, ("noto-serif", "noto-serif-display", "dejavu-serif"), (9.0, 10.0, 11.0),
-                                 (1.35, 1.5, 1.8), ("left", "right")),
+    "developed (seed 37)": Layout(37, ("noto-serif", "noto-serif-display", "dejavu-serif"), (9.0, 10.0, 11.0),
+                                  (1.35, 1.5, 1.8), ("left", "right")),
+    "held out (seed 41)": Layout(41, ("dejavu-sans", "noto-serif-display", "noto-sans"), (9.0, 10.5, 12.0),
+                                 (1.35, 1.6, 1.9), ("left", "right")),
+    "held out (seed 43)": Layout(43, ("noto-sans-display", "dejavu-serif", "noto-serif"), (9.5, 10.0, 11.5),
+                                 (1.4, 1.55, 1.85), ("left", "right")),
 }
 
 
@@ -172,13 +176,18 @@ def run_layout(work: Path, layout: Layout) -> dict[str, Tally]:
         ingest_s = time.perf_counter() - started
         assert report.ok, [o.message for o in report.outcomes if o.message]
         archive = Archive.open(root)
-        started = time.perf_counter()
-        for record in archive.issues():  # what the ingest spent on it, done again
-            stored_segmentation(archive, record)
-        segment_s = time.perf_counter() - started
+        segment_s = min(_segmenting(archive) for _ in range(3))  # best of three: the machine is noisy
         tallies[kind] = score_archive(archive, truth)
         tallies[kind].segment_share = segment_s / ingest_s
     return tallies
+
+
+def _segmenting(archive: Archive) -> float:
+    """Seconds to segment every issue again: what the ingest spent on it."""
+    started = time.perf_counter()
+    for record in archive.issues():
+        stored_segmentation(archive, record)
+    return time.perf_counter() - started
 
 
 def score_archive(archive: Archive, truth: dict[str, tuple[str, list[TruthArticle]]]) -> Tally:

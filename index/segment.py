@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from archive.hocr import HocrLine
+from archive.hocr import HocrLine, WordBox
 from vntext import clean_text, fold
 
 SEGMENTER_VERSION = 6
@@ -69,12 +70,17 @@ class Placed:
     column: int = 0  # 0 spanning, 1.. the column within its band
     band: int = 0
     target: int | None = None  # the page a continuation note points to
+    # the words of two letters or more: specks read as "`", "R" or "F4" beside a label do
+    # not make it lower case
+    words: list[str] = field(init=False)
     caps: bool = field(init=False)  # set in capitals
     width: float = field(init=False)  # width per letter
 
     def __post_init__(self) -> None:
-        self.caps = _caps(self.line.text)
-        self.width = _char_width(self.line)
+        real = [w for w in self.line.words if _two_letters(w.text)]
+        self.words = [w.text for w in real]
+        self.caps = _caps(self.words)
+        self.width = _char_width(real or self.line.words)
 
 
 @dataclass
@@ -144,19 +150,13 @@ def reading_order(page: PageLayout) -> list[Placed]:
     return placed
 
 
-def _words(text: str) -> list[str]:
-    """The words of a line that hold two letters or more: specks read as "`", "R" or "F4"
-    beside a label do not make it lower case."""
-    return [w for w in text.split() if _two_letters(w)]
-
-
 def _two_letters(word: str) -> bool:
     # most words pass the first test, far cheaper than the pattern
     return (len(word) >= 2 and word.isalpha()) or bool(_TWO_LETTERS.search(word))
 
 
-def _caps(text: str) -> bool:
-    letters = [c for w in _words(text) for c in w if c.isalpha()]
+def _caps(words: list[str]) -> bool:
+    letters = [c for w in words for c in w if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
@@ -172,15 +172,15 @@ def _theo_lowercase(text: str) -> bool:
     return len(words) > 1 and fold(words[0].lower()).strip("-–( ") == "theo" and not words[1][:1].isupper()
 
 
-def _noise(ln: HocrLine) -> bool:
+def _noise(p: Placed) -> bool:
     """A line read from a rule, a photo's edge or specks: no word and no number in it."""
-    return not _words(ln.text) and not any(_NUMBER.match(w) or _ONE_LETTER_WORD.match(w)
-                                           for w in ln.text.split())
+    return not p.words and not any(_NUMBER.match(w) or _ONE_LETTER_WORD.match(w)
+                                   for w in p.line.text.split())
 
 
-def _char_width(ln: HocrLine) -> float:
-    """Width per letter of the line's real words (specks and the gaps to them left out)."""
-    words = [w for w in ln.words if _two_letters(w.text)] or list(ln.words)
+def _char_width(words: Sequence[WordBox]) -> float:
+    """Width per letter of a line's words: its real words, so that specks and the gaps to
+    them are left out."""
     return sum(w.x1 - w.x0 for w in words) / max(sum(len(w.text) for w in words), 1)
 
 
@@ -193,14 +193,14 @@ class Body:
     height: float
 
 
-def body_of(lines: list[HocrLine]) -> Body | None:
+def body_of(lines: list[Placed]) -> Body | None:
     """Measured on lines of five words or more, when there are three such at least (a page
     holding only an article's last lines has too few to tell)."""
-    long = [ln for ln in lines if len(ln.words) >= 5]
+    long = [p for p in lines if len(p.line.words) >= 5]
     if len(long) < 3:
         return None
-    return Body(statistics.median(ln.size for ln in long), statistics.median(_char_width(ln) for ln in long),
-                statistics.median(ln.y1 - ln.y0 for ln in long))
+    return Body(statistics.median(p.line.size for p in long), statistics.median(p.width for p in long),
+                statistics.median(p.line.y1 - p.line.y0 for p in long))
 
 
 def _measures(p: Placed, body: Body) -> tuple[float, float]:
@@ -243,11 +243,11 @@ def _heading_blocks(placed: list[Placed], body: Body) -> set[int]:
 def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = None) -> None:
     """Class every line of one page in place (see the module's docstring). The page's body
     text is measured on the page, else on the whole issue (``issue_body``)."""
-    body = body_of([p.line for p in every]) or issue_body or Body(1.0, 1.0, 1.0)
+    body = body_of(every) or issue_body or Body(1.0, 1.0, 1.0)
     tallest_first = sorted((p.line for p in every), key=lambda ln: ln.y0 - ln.y1)
     for p in every:
         # specks, and slivers of marks Tesseract split off a title's line
-        if _noise(p.line) or p.line.y1 - p.line.y0 < 0.5 * body.height or _sliver(p.line, tallest_first):
+        if _noise(p) or p.line.y1 - p.line.y0 < 0.5 * body.height or _sliver(p.line, tallest_first):
             p.kind = "noise"
     placed = [p for p in every if p.kind != "noise"]
     headings = _heading_blocks(placed, body)
@@ -337,7 +337,7 @@ def _section_before_title(placed: list[Placed], body: Body) -> None:
     for i, p in enumerate(placed[:-1]):
         after = placed[i + 1]
         if (p.kind == "title" and after.kind == "title" and (i == 0 or placed[i - 1].kind != "title")
-                and p.caps and len(_words(p.line.text)) <= 6
+                and p.caps and len(p.words) <= 6
                 and min(_measures(p, body)) < 0.8 * min(_measures(after, body))):
             p.kind = "section"
 
@@ -387,9 +387,9 @@ def segment(pages: list[PageLayout]) -> tuple[list[Segment], dict[int, list[Plac
     current: Segment | None = None
     waiting: list[Segment] = []  # articles a note continued on a later page
     by_page: dict[int, list[Placed]] = {}
-    issue_body = body_of([ln for page in pages for ln in page.lines])
-    for page in pages:
-        placed = reading_order(page)
+    ordered = [reading_order(page) for page in pages]
+    issue_body = body_of([p for placed in ordered for p in placed])
+    for page, placed in zip(pages, ordered, strict=True):
         classify(placed, page, issue_body)
         by_page[page.n] = placed
         placed = [p for p in placed if p.kind != "noise"]

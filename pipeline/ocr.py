@@ -7,6 +7,7 @@ import hashlib
 import re
 import shlex
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from archive.errors import _
 from pipeline.errors import InputError, MissingDependency
 
 PAGE_TIMEOUT_S = 180  # a page that takes three minutes is stuck, not slow
+_PAGE = re.compile(r"<div class=['\"]ocr_page['\"]")
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ class OcrEngine(Protocol):
     def orientation(self, image: Path) -> int:
         """Degrees (0, 90, 180, 270) to turn the page clockwise to make it upright."""
 
-    def read_line(self, image: Path, workdir: Path) -> str:
-        """The hOCR of an image holding one line of text, read as one line."""
+    def read_lines(self, images: Sequence[Path], workdir: Path) -> list[str]:
+        """The hOCR of each image, each holding one line of text read as one line."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,21 @@ class Tesseract:
         return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout, alternatives,
                          sauvola)
 
-    def read_line(self, image: Path, workdir: Path) -> str:
-        base = workdir / f"{image.stem}-line"
+    def read_lines(self, images: Sequence[Path], workdir: Path) -> list[str]:
+        # One run over a list of images (Tesseract reads each as a page of its hOCR):
+        # starting Tesseract and loading its model cost as much as reading a line.
+        listing = workdir / "lines.txt"
+        listing.write_text("".join(f"{image}\n" for image in images), encoding="utf-8")
+        base = workdir / "lines"
         config = " ".join(filter(None, ["--psm 7 -c tessedit_create_hocr=1 -c hocr_font_info=0",
                                         _tessdata_config(self.tessdata_dir)]))
-        _run(image, base, self.lang, config, self.timeout)
-        return base.with_suffix(".hocr").read_text(encoding="utf-8")
+        _run(listing, base, self.lang, config, self.timeout)
+        hocr = base.with_suffix(".hocr").read_text(encoding="utf-8")
+        pages = [m.start() for m in _PAGE.finditer(hocr)]
+        if len(pages) != len(images):
+            raise InputError(_("tesseract read {found} of {count} lines")
+                             .format(found=len(pages), count=len(images)))
+        return [hocr[a:b] for a, b in zip(pages, [*pages[1:], len(hocr)], strict=True)]
 
     def orientation(self, image: Path) -> int:
         """Tesseract's orientation and script detection (OSD, ``--psm 0``)."""

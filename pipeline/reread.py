@@ -3,9 +3,12 @@
 Tesseract finds a page's layout first and reads its lines after. Large display type (a
 title, the masthead, a section label) often comes out garbled
 ("KHUYĐN HỌC NHÀ HÀNG XOM CUNG BIEI") where the same line cut out and read alone as one
-line (``--psm 7``) reads "KHUYỂN HỌC NHÀ HÀNG XÓM CŨNG BIẾT". A line is doubtful when
-fewer than three words in four of it are Vietnamese syllables; its second reading
-replaces the first only when clearly more of it is Vietnamese.
+line (``--psm 7``) reads "KHUYỂN HỌC NHÀ HÀNG XÓM CŨNG BIẾT", and "ĐAY CUNG RẤT KHO LA"
+reads "ĐÂY CŨNG RẤT KHÓ LÀ". A heading is doubtful when a word in four of it or more is no
+Vietnamese syllable, or when its marks are far less likely than the best marking of its
+letters; its second reading replaces the first only when clearly more of it is
+Vietnamese, or as much and far likelier. A page's doubtful lines are read in one
+Tesseract run.
 
 The page's hOCR, text and text layer are all rewritten from the new words: the hOCR in
 place (the line's words replaced, the rest byte for byte as Tesseract wrote it), the text
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -29,8 +33,10 @@ from vntext import fold
 from vntext.diacritics import DiacriticModel
 from vntext.syllables import canonical
 
-DOUBTFUL_SHARE = 0.75  # fewer syllables than this share: the line is read again
-KEEP_GAIN = 0.15  # the second reading must hold this much more of them
+DOUBTFUL_SHARE = 0.75  # this share of syllables or fewer: the line is read again
+MARKS_GAP = 1.5  # or its marks this much less likely than the best (log-probability a syllable)
+KEEP_GAIN = 0.15  # the second reading must hold this much more syllables,
+FLUENCY_GAIN = 0.5  # or as many, this much more likely (log-probability a syllable)
 MAX_LINES = 12  # per page: a page of garbage (a photo) is not read line by line
 # Only headings are read again, lines this much taller than the page's text or set in
 # capitals: body lines read alone gain nothing, and lose the alternatives the
@@ -47,8 +53,8 @@ _LINE_END = re.compile(r"<span class=['\"](?:ocr_line|ocr_caption|ocr_header|ocr
 
 
 class LineReader(Protocol):
-    def read_line(self, image: Path, workdir: Path) -> str:
-        """The hOCR of an image holding one line of text."""
+    def read_lines(self, images: Sequence[Path], workdir: Path) -> list[str]:
+        """The hOCR of each image, each holding one line of text."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
     heights = sorted(s.box[3] - s.box[1] for s in spans if len(s.words) >= 3)
     large = LARGE * heights[len(heights) // 2] if heights else 0
     doubtful = [s for s in spans if (s.box[3] - s.box[1] >= large or _capitals(s.text))
-                and shares[s.start][1] >= 2 and shares[s.start][0] < DOUBTFUL_SHARE
+                and shares[s.start][1] >= 2 and _doubtful(s.text, shares[s.start][0], model)
                 and not _fragment(s, spans, shares)]
     if not doubtful:
         return Reread(hocr, text, 0)
@@ -102,31 +108,61 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
     replaced: list[tuple[HocrLineSpan, str, str]] = []
     with Image.open(image) as page:
         grey = page.convert("L")
-        for k, span in enumerate(doubtful):
+        cuts = {}
+        for span in doubtful:
             x0, y0, x1, y1 = span.box
             margin = max(MARGIN, round(MARGIN_SHARE * (y1 - y0)))  # marks above capitals stand out of the box
             left, top = max(x0 - margin, 0), max(y0 - margin, 0)
-            cut = grey.crop((left, top, min(x1 + margin, grey.width), min(y1 + margin, grey.height)))
-            before = shares[span.start][0]
-            # as cut, then with a white border: Tesseract reads some lines only one way
-            for attempt, picture in enumerate((cut, ImageOps.expand(cut, margin, fill=255))):
-                path = folder / f"line-{k}-{attempt}.png"
-                picture.save(path)
-                try:
-                    again = reader.read_line(path, folder)
-                except InputError:  # a line Tesseract cannot read alone keeps its first reading
-                    break
-                shift = margin * attempt  # the border moved the words
-                words = [_moved(w, left - shift, top - shift) for w in word_boxes(again)]
-                new_text = " ".join(w.text for w in words)
-                if words and syllable_share(new_text, model)[0] >= before + KEEP_GAIN:
-                    replaced.append((span, _markup(words, word_confidences(again), k), new_text))
-                    break
+            box = (left, top, min(x1 + margin, grey.width), min(y1 + margin, grey.height))
+            cuts[span.start] = (grey.crop(box), left, top, margin)
+    # as cut, then (the lines not yet read better) with a white border: Tesseract reads
+    # some lines only one way. Each round is one Tesseract run over all its lines.
+    waiting = doubtful
+    for attempt in (0, 1):
+        paths = []
+        for k, span in enumerate(waiting):
+            cut, _, _, margin = cuts[span.start]
+            paths.append(folder / f"line-{k}-{attempt}.png")
+            (ImageOps.expand(cut, margin, fill=255) if attempt else cut).save(paths[-1])
+        try:
+            readings = reader.read_lines(paths, folder)
+        except InputError:  # lines Tesseract cannot read alone keep their first reading
+            break
+        left_over = []
+        for span, again in zip(waiting, readings, strict=True):
+            _, left, top, margin = cuts[span.start]
+            shift = margin * attempt  # the border moved the words
+            words = [_moved(w, left - shift, top - shift) for w in word_boxes(again)]
+            new_text = " ".join(w.text for w in words)
+            if words and _reads_better(new_text, span.text, shares[span.start][0], model):
+                replaced.append((span, _markup(words, word_confidences(again), len(replaced)), new_text))
+            else:
+                left_over.append(span)
+        waiting = left_over
+        if not waiting:
+            break
     if not replaced:
         return Reread(hocr, text, 0)
     for span, markup, _ in sorted(replaced, key=lambda r: -r[0].start):
         hocr = hocr[:span.start] + markup + hocr[span.end:]
     return Reread(hocr, _retext(text, [(s.text, t) for s, _, t in replaced]), len(replaced))
+
+
+def _doubtful(text: str, share: float, model: DiacriticModel) -> bool:
+    """A word in four or more is no syllable, or the marks read are far less likely than
+    the best marking of the same letters (display capitals often lose their marks)."""
+    if share <= DOUBTFUL_SHARE:
+        return True
+    as_read, best = model.fluency(text)
+    return best - as_read >= MARKS_GAP
+
+
+def _reads_better(new: str, old: str, old_share: float, model: DiacriticModel) -> bool:
+    """Clearly more of it is Vietnamese; or as much, and its words go together far better."""
+    share = syllable_share(new, model)[0]
+    if share >= old_share + KEEP_GAIN:
+        return True
+    return share >= old_share and model.fluency(new)[0] >= model.fluency(old)[0] + FLUENCY_GAIN
 
 
 def syllable_share(text: str, model: DiacriticModel) -> tuple[float, int]:

@@ -167,7 +167,12 @@ def test_an_archivist_corrects_a_line_in_the_browser(site: Served, browser: Brow
     sign_in(page, site.url, "luu-tru", f"{editor}")
     row = page.locator(f"#line-{k}")
     assert row.locator("input[name=text]").input_value() == read
-    assert row.locator("img").evaluate("img => img.complete && img.naturalWidth > 50")
+    # the crop loads after the page does (lazily, and on a slow machine late): wait for it
+    page.wait_for_function(
+        "sel => { const img = document.querySelector(sel); return img.complete && img.naturalWidth > 50 }",
+        arg=f"#line-{k} img",
+        timeout=15_000,
+    )
     old_tail = " ".join(read.split()[-2:])  # "dọc đường": the words the correction replaces
     fixed = " ".join([*read.split()[:-2], "ở", "Quỳnh", "Lưu"])
     row.locator("input[name=text]").fill(fixed)

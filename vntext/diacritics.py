@@ -196,6 +196,22 @@ class DiacriticModel:
         known = sum(self.is_syllable(canonical(word)) for word in words)
         return known / max(len(words), 1), len(words)
 
+    def fluency(self, text: str) -> tuple[float, float]:
+        """How likely a text's syllables are, as marked and as best marked (log-probability
+        per syllable, letters alone kept). A reading whose marks are wrong ("ĐAY CUNG RẤT
+        KHO LA") lies far below its best marking ("đây cũng rất khó là"); a right one
+        seldom lies more than one below it."""
+        syllables = [canonical(w).lower() for w in _WORD.findall(text)]
+        if not syllables:
+            return 0.0, 0.0
+        read = self._log_unigram(syllables[0]) + sum(
+            self._log_bigram(a, b) for a, b in zip(syllables, syllables[1:], strict=False))
+        best = {f: self._log_unigram(f) for f in self._forms.get(fold(syllables[0]), [syllables[0]])}
+        for syllable in syllables[1:]:
+            best = {f: max(score + self._log_bigram(prev, f) for prev, score in best.items())
+                    for f in self._forms.get(fold(syllable), [syllable])}
+        return read / len(syllables), max(read, *best.values()) / len(syllables)
+
     def correct(self, words: Sequence[OcrWord]) -> list[Correction]:
         """The words of one page (in reading order) whose marks should change."""
         corrections: list[Correction] = []
