@@ -233,6 +233,8 @@ def score_archive(archive: Archive, truth: dict[str, tuple[str, list[TruthArticl
     about = [ta for rec in archive.issues() for ta in truth[rec.source][1]]
     for topic in TOPICS:
         relevant = sum(fold(topic) in fold(norm(f"{ta.title} {ta.text}")) for ta in about)
+        if not relevant:  # a layout's few issues may hold no article about it
+            continue
         for hit in search(index, fold(topic), limit=min(5, relevant)).hits:
             t.topic_hits += 1
             if hit.article is not None:

@@ -25,7 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive import BantinError, IssueNotFound, IssueRecord
 from archive.corrections import corrections
-from archive.hocr import word_boxes
+from archive.errors import _
+from archive.hocr import WordBox, word_boxes
 from archive.store import page_name
 from bantin.accounts import ANONYMOUS, AccountError, Accounts, Viewer
 from bantin.i18n import translations
@@ -53,7 +54,6 @@ from bantin.web.files import archive_file, cached_bytes
 from bantin.web.reader import ArchiveReader
 from bantin.web.usage import since_date
 from index import QueryError, SearchResults, load_articles, search
-from index.search import SORTS
 from index.searchlog import SearchEntry, SearchLog, SearchReport, open_search_log, report
 from index.snippets import Marks, highlight_spans
 
@@ -259,7 +259,7 @@ def create_app(archive_root: Path, log_dir: Path | None = None, anonymous: str =
         marks = search(reader.index(), q, limit=1000, issue=record.id,
                        hidden=reader.hidden(viewer(request))).marks
         return {"width": info.width, "height": info.height,
-                "words": [box.__dict__ for box in _boxes(reader, record, n, marks)]}
+                "words": [box._asdict() for box in _boxes(reader, record, n, marks)]}
 
     @app.get("/api/report/searches", summary="Searches per week, frequent and unmet queries "
              "(the JSON of `bantin report searches --json`)")
@@ -331,17 +331,15 @@ def _search(
     date_to: str, sort: str,
 ) -> SearchResults:
     if year and not re.fullmatch(r"(19|20)\d{2}", year):
-        raise QueryError(f"{year} is not a year")
+        raise QueryError(_("{year} is not a year").format(year=year))
     for value in (date_from, date_to):
         if value and not DATE.fullmatch(value):
-            raise QueryError(f"{value} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    if sort not in SORTS:
-        raise QueryError(f"unknown sort {sort!r}")
+            raise QueryError(_("{value} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)").format(value=value))
     return search(reader.index(), q, limit=limit, offset=offset, year=int(year) if year else None,
                   date_from=date_from or None, date_to=date_to or None, sort=sort, hidden=reader.hidden(who))
 
 
-def _boxes(reader: ArchiveReader, record: IssueRecord, n: int, marks: Marks) -> list[Any]:
+def _boxes(reader: ArchiveReader, record: IssueRecord, n: int, marks: Marks) -> list[WordBox]:
     """The page's words that belong to a query word standing whole (marked as in the text:
     the boxes are read in order as one text)."""
     hocr = reader.archive.page_file(record.id, n, ".hocr").read_text(encoding="utf-8")

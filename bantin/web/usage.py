@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from archive.errors import _
 from archive.format import first_day
 from bantin.usage import Usage, UsageReport
 from bantin.web.auth import require_archivist
@@ -27,7 +28,7 @@ def since_date(since: str) -> date | None:
         return None
     day = first_day(since)
     if day is None:
-        raise QueryError(f"{since} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise QueryError(_("{value} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)").format(value=since))
     return day
 
 
