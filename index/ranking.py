@@ -9,8 +9,9 @@ statistics plus phrase boosts. Here the top candidates are re-ordered by, in tur
 4. the phrase with exact diacritics;
 5. neighbouring query words that form one word of the page (a compound, "chi_bộ");
 6. neighbouring query words that stand adjacent (compounds typed in another order);
-7. how close together all the words stand (a small window beats a scattered page), then
-   how many of the query's syllables an article's title holds;
+7. how close together all the words stand (a small window beats a scattered page; the
+   count of query syllables an article's title holds is no measure: common ones such as
+   "một số" stand in many titles);
 8. syllables with exact diacritics; longer compounds;
 9. the engine's score (term statistics).
 """
@@ -38,7 +39,6 @@ class Features:
     phrase: int
     strict: int
     title_phrase: int
-    title_terms: int
     exact_phrase: int
     word_pairs: int
     adjacent_pairs: int
@@ -50,7 +50,7 @@ class Features:
     def key(self) -> tuple[float, ...]:
         return (self.phrase, self.strict, self.title_phrase, self.exact_phrase,
                 self.word_pairs, self.adjacent_pairs,
-                self.closeness, self.title_terms, self.exact_terms, self.word_matches, self.engine_score)
+                self.closeness, self.exact_terms, self.word_matches, self.engine_score)
 
     @property
     def score(self) -> float:
@@ -59,7 +59,6 @@ class Features:
         for feature, radix in ((self.phrase, 2), (self.strict, 2), (self.title_phrase, 2),
                                (self.exact_phrase, 2),
                                (self.word_pairs, 10), (self.adjacent_pairs, 10), (self.closeness, 6),
-                               (self.title_terms, 10),
                                (self.exact_terms, 10), (self.word_matches, 10)):
             value = value * radix + min(feature, radix - 1)
         return round(value + self.engine_score / (1.0 + self.engine_score), 4)
@@ -94,7 +93,7 @@ def features(query: RankQuery, candidate: Candidate, strict: bool) -> Features:
     title_phrase = n > 0 and any(all(j + i in title_sets[i] for i in range(1, n)) for j in in_title[0])
     return Features(
         phrase=int(bool(phrase_starts)), strict=int(strict), title_phrase=int(title_phrase),
-        title_terms=sum(1 for p in in_title if p), exact_phrase=int(exact_phrase),
+        exact_phrase=int(exact_phrase),
         word_pairs=word_pairs, adjacent_pairs=pairs, closeness=_closeness(positions),
         exact_terms=exact_terms, word_matches=word_matches, engine_score=candidate.score,
     )

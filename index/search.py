@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from archive.errors import _
 from index.engine import EXACT, FOLD, TITLE_FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
 from index.manager import SearchIndex
-from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, fuzzy_alternatives
+from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, edits1, fuzzy_alternatives
 from index.query import ParsedQuery, QueryError, parse
 from index.ranking import Features, RankQuery, features
 from index.relax import Relaxed, can_relax, relaxed_query, score, weights
@@ -252,7 +252,22 @@ def _worth_showing(found: Relaxed, words: list[tuple[int, int]], folded_run: tup
     if not any(f" {' '.join(folded_run[i : i + n])} " in text for i, n in words):
         return False
     together = any(f" {a} {b} " in text for a, b in zip(folded_run, folded_run[1:], strict=False))
-    return together or found.coverage >= RELAXED_SHARE
+    return together or found.coverage >= RELAXED_SHARE or (
+        len(folded_run) == 2 and _one_off_pair(text.split(), folded_run))
+
+
+def _one_off_pair(tokens: list[str], folded_run: tuple[str, ...]) -> bool:
+    """Two neighbouring query syllables stand together, one of them a letter off ("cb cc"
+    for "cu cc"): a typing slip the near forms missed, for they keep only the most
+    frequent of a short syllable's many neighbours. Asked of two-syllable queries only:
+    in a longer one, such a pair is a small part of it, and pairs of the words typed
+    around a phrase one letter off are everywhere."""
+    for a, b in zip(folded_run, folded_run[1:], strict=False):
+        near_a, near_b = edits1(a), edits1(b)
+        if any((x == a and y in near_b) or (y == b and x in near_a)
+               for x, y in zip(tokens, tokens[1:], strict=False)):
+            return True
+    return False
 
 
 def _merge(scored: list[tuple[Features, Candidate]], relaxed: list[Relaxed], parsed: ParsedQuery,
@@ -271,16 +286,20 @@ def _merge(scored: list[tuple[Features, Candidate]], relaxed: list[Relaxed], par
                   for short in r.options for full in r.options
                   if sum(len(p.syllables) for p in short) == 1 < sum(len(p.syllables) for p in full)]
 
-    def longest(candidate: Candidate) -> int:
+    typed = tuple(frozenset({fold(s)}) for s in parsed.plain_run)
+
+    def longest(candidate: Candidate, forms: tuple[frozenset[str], ...]) -> int:
         text = f" {candidate.doc.fold} "
         for short, full in expansions:  # "UBND huyện" stands for "ủy ban nhân dân huyện"
             text = text.replace(f" {short} ", f" {full} ")
-        found = aligned(runs(positions(text, accepted)), words)
+        found = aligned(runs(positions(text, forms)), words)
         return max((n for _, n in found), default=0)
 
+    # A relaxed hit's runs are of the words as typed: near forms of the words it lacks
+    # ("không thể" for "thong tha") would put a page holding neither above one holding both.
     keyed: list[tuple[tuple[float, int, int], tuple[Features, Candidate] | Relaxed]] = [
-        ((-longest(c), 0, k), (f, c)) for k, (f, c) in enumerate(scored)]
-    keyed += [((-longest(r.candidate), 1, k), r) for k, r in enumerate(relaxed)]
+        ((-longest(c, accepted), 0, k), (f, c)) for k, (f, c) in enumerate(scored)]
+    keyed += [((-longest(r.candidate, typed), 1, k), r) for k, r in enumerate(relaxed)]
     return [entry for _, entry in sorted(keyed, key=lambda e: e[0])]
 
 

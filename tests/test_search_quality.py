@@ -33,6 +33,16 @@ PAGES = {
         ["Chi bộ học tập chuyên đề phòng chống tham nhũng trong cán bộ, đảng viên."],
         ["Phòng họp thôn được sửa; chống xuống cấp; tình trạng nhũng nhiễu giảm, tham gia đông."],
     ],
+    "ban-tin-so-04-thang-04-2022.pdf": [
+        # both words of "thong thả" and "chúng tôi", apart
+        ["Chúng tôi đi bộ về thôn. Đường làng sạch đẹp, mọi người thong thả trò chuyện."],
+        # neither "thong" nor "thả": "không thể" is one letter off each
+        ["Chúng tôi không thể đến dự buổi lễ vì mưa lớn kéo dài."],
+        # "CB CC" is one letter from "cu cc"; below, 24 syllables one letter from "cu" that
+        # every page holds more often than "cb"
+        ["Đào tạo đội ngũ CB CC có trình độ chuyên môn vững vàng."],
+        *[["Có của tự thu như cá chú dù sự câu vũ phụ khu cứu ngủ mũ cục xử nữ giữ trụ lú bụ ưu."]] * 2,
+    ],
 }
 
 
@@ -127,3 +137,18 @@ def test_cli_counts_apart(archive: Path) -> None:
     assert "1 article or page holds every word of 'phong chong tham nhung hop'; 1 holds most of them" \
         in run.stdout
     assert "(holds most words; missing: hop)" in run.stdout
+
+
+def test_a_relaxed_hit_ranks_by_the_words_as_typed(index: SearchIndex) -> None:
+    # 4/2 holds "chúng tôi không thể", near forms of the words it lacks: no run of the query
+    results = search(index, "chung toi thong tha")
+    assert place(results.hits[0]) == at(index, 4, 1) and not results.hits[0].relaxed
+    assert all(h.relaxed for h in results.hits if place(h) == at(index, 4, 2))
+
+
+def test_a_two_word_query_one_letter_off_finds_the_pair(index: SearchIndex) -> None:
+    # "cb" is not among the most frequent forms one letter from "cu": the pair "cb cc" is
+    # found all the same, as a hit lacking "cu"
+    results = search(index, "cu cc")
+    hit = next(h for h in results.hits if place(h) == at(index, 4, 3))
+    assert hit.relaxed and hit.missing == ("cu",)
