@@ -170,16 +170,23 @@ def run_layout(work: Path, layout: Layout) -> dict[str, Tally]:
         truth[f"digital-{k}.pdf"] = ("born-digital", issue.truth())
     tallies = {}
     for kind in ("scanned", "born-digital"):
-        root = work / f"archive-{kind}"
-        started = time.perf_counter()
-        report = ingest([work / kind], root, IngestOptions(jobs=2), index_hooks(IngestIndexer(root)))
-        ingest_s = time.perf_counter() - started
-        assert report.ok, [o.message for o in report.outcomes if o.message]
-        archive = Archive.open(root)
-        segment_s = min(_segmenting(archive) for _ in range(3))  # best of three: the machine is noisy
+        # Best of three, ingest and segmenting alike: the machine is noisy. A scanned
+        # issue's ingest (OCR) is read once: segmenting is under 1% of it.
+        ingest_s = min(_ingesting(work / kind, work / f"archive-{kind}-{k}")
+                       for k in range(1 if kind == "scanned" else 3))
+        archive = Archive.open(work / f"archive-{kind}-0")
+        segment_s = min(_segmenting(archive) for _ in range(3))
         tallies[kind] = score_archive(archive, truth)
         tallies[kind].segment_share = segment_s / ingest_s
     return tallies
+
+
+def _ingesting(scans: Path, root: Path) -> float:
+    """Seconds to ingest the scans into a new archive, with the index."""
+    started = time.perf_counter()
+    report = ingest([scans], root, IngestOptions(jobs=2), index_hooks(IngestIndexer(root)))
+    assert report.ok, [o.message for o in report.outcomes if o.message]
+    return time.perf_counter() - started
 
 
 def _segmenting(archive: Archive) -> float:

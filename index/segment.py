@@ -156,8 +156,8 @@ def _two_letters(word: str) -> bool:
 
 
 def _caps(words: list[str]) -> bool:
-    letters = [c for w in words for c in w if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    # the words hold two letters each at least; isupper looks at letters alone
+    return bool(words) and "".join(words).isupper()
 
 
 def _masthead(folded: str) -> bool:
