@@ -21,22 +21,14 @@ from typing import Any
 import pikepdf
 
 from archive.hocr import BBOX, word_text
-from pipeline.hocr import CHOICES, strip_choices
+from pipeline.hocr import CHOICES, WORD_SPAN, strip_choices
 from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
 
 READING = ".reading.json"
 READING_VERSION = 1
 SURE = 100.0  # the confidence of a character OCR offered no alternative for
 
-_GROUP = (
-    r"<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices[^>]*>(?:\s*<span[^>]*>[^<]*</span>)*\s*</span>"
-)
-_ITEM = re.compile(
-    r"class=['\"]ocr_par['\"]"
-    r"|(<span[^>]*class=['\"]ocrx_word['\"][^>]*title=['\"])([^'\"]*)(['\"][^>]*>)"
-    r"((?:[^<]+|" + _GROUP + r")*)(</span>)",
-    re.S,
-)
+_ITEM = re.compile(r"class=['\"]ocr_par['\"]|" + WORD_SPAN, re.S)
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
 _WCONF = re.compile(r"x_wconf (\d+)")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
-from archive.hocr import word_boxes, word_confidences
+from archive.hocr import BBOX, WordBox, word_boxes, word_confidences, word_text
 from pipeline.textlayer import TextLayerPage
 
 # one character's alternatives: a group of ocrx_cinfo spans, each "x_confs P" and the character
@@ -14,6 +15,38 @@ CHOICES = re.compile(
     r"((?:\s*<span[^>]*>[^<]*</span>)*)\s*</span>\s*"
 )
 _IMAGE_PATH = re.compile(r"image \"[^\"]*\"; ")
+_GROUP = (
+    r"<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices[^>]*>(?:\s*<span[^>]*>[^<]*</span>)*\s*</span>"
+)
+# A word's span in groups: its opening up to the title, the title, the rest of the
+# opening, its content (the text, and each character's alternatives), the close.
+WORD_SPAN = (r"(<span[^>]*class=['\"]ocrx_word['\"][^>]*title=['\"])([^'\"]*)(['\"][^>]*>)"
+             r"((?:[^<]+|" + _GROUP + r")*)(</span>)")
+_WORD_SPAN = re.compile(WORD_SPAN, re.S)
+_WCONF = re.compile(r"x_wconf (\d+)")
+
+
+@dataclass(frozen=True)
+class ReadWord:
+    """A word of Tesseract's hOCR as read: its box, confidence, and its span's content
+    (the text and, read with ``lstm_choice_mode``, each character's alternatives)."""
+
+    box: WordBox
+    confidence: int
+    content: str
+
+
+def read_words(hocr: str) -> list[ReadWord]:
+    out = []
+    for match in _WORD_SPAN.finditer(hocr):
+        box = BBOX.search(match.group(2))
+        text = word_text(CHOICES.sub("", match.group(4)))
+        if box is None or not text:
+            continue
+        confidence = _WCONF.search(match.group(2))
+        out.append(ReadWord(WordBox(text, *map(int, box.groups())),
+                            int(confidence.group(1)) if confidence else 0, match.group(4)))
+    return out
 
 
 def strip_choices(hocr: str) -> str:

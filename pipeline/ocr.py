@@ -54,8 +54,9 @@ class OcrEngine(Protocol):
     def orientation(self, image: Path) -> int:
         """Degrees (0, 90, 180, 270) to turn the page clockwise to make it upright."""
 
-    def read_lines(self, images: Sequence[Path], workdir: Path) -> list[str]:
-        """The hOCR of each image, each holding one line of text read as one line."""
+    def read_lines(self, images: Sequence[Path], workdir: Path, alternatives: bool = False) -> list[str]:
+        """The hOCR of each image, each holding one line of text read as one line; with
+        ``alternatives``, each character's alternatives too."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,14 @@ class Tesseract:
         return ocr_image(image, self.lang, dpi, workdir, self.tessdata_dir, self.timeout, alternatives,
                          sauvola)
 
-    def read_lines(self, images: Sequence[Path], workdir: Path) -> list[str]:
+    def read_lines(self, images: Sequence[Path], workdir: Path, alternatives: bool = False) -> list[str]:
         # One run over a list of images (Tesseract reads each as a page of its hOCR):
         # starting Tesseract and loading its model cost as much as reading a line.
         listing = workdir / "lines.txt"
         listing.write_text("".join(f"{image}\n" for image in images), encoding="utf-8")
         base = workdir / "lines"
         config = " ".join(filter(None, ["--psm 7 -c tessedit_create_hocr=1 -c hocr_font_info=0",
+                                        "-c lstm_choice_mode=2" if alternatives else "",
                                         _tessdata_config(self.tessdata_dir)]))
         _run(listing, base, self.lang, config, self.timeout)
         hocr = base.with_suffix(".hocr").read_text(encoding="utf-8")

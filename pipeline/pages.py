@@ -134,7 +134,7 @@ def process_page(job: PageJob) -> PageResult:
         ocr, unread = _read_all_ink(job, read, dpi, workdir, ocr)
         confidence, words = mean_confidence(ocr.hocr)
         width, height = image_size(image)
-        lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir)
+        lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir, job.correct)
         page = correct_page(lines.text, lines.hocr, archive_model(job.trusted)) if job.correct else None
         hocr = page.hocr if page else lines.hocr
         text = clean_text(page.text if page else lines.text)

@@ -17,18 +17,18 @@ line for line.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from PIL import Image, ImageOps
 
-from archive.hocr import WordBox, word_boxes, word_confidences
+from archive.hocr import WordBox, word_boxes
+from pipeline.correct import correct_page
 from pipeline.errors import InputError
-from pipeline.hocr import strip_choices
+from pipeline.hocr import ReadWord, read_words, strip_choices
 from vntext import fold
 from vntext.diacritics import DiacriticModel
 from vntext.syllables import canonical
@@ -53,7 +53,7 @@ _LINE_END = re.compile(r"<span class=['\"](?:ocr_line|ocr_caption|ocr_header|ocr
 
 
 class LineReader(Protocol):
-    def read_lines(self, images: Sequence[Path], workdir: Path) -> list[str]:
+    def read_lines(self, images: Sequence[Path], workdir: Path, alternatives: bool = False) -> list[str]:
         """The hOCR of each image, each holding one line of text."""
 
 
@@ -90,15 +90,20 @@ class Reread:
 
 
 def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model: DiacriticModel,
-                    workdir: Path) -> Reread:
-    """The page with its doubtful lines read again where that reads better."""
+                    workdir: Path, alternatives: bool = False) -> Reread:
+    """The page with its doubtful lines read again where that reads better; with
+    ``alternatives``, the new words keep each character's alternatives, as the page's
+    first reading did."""
     spans = line_spans(hocr)
     shares = {s.start: syllable_share(s.text, model) for s in spans}  # each line's, once
     heights = sorted(s.box[3] - s.box[1] for s in spans if len(s.words) >= 3)
     large = LARGE * heights[len(heights) // 2] if heights else 0
-    doubtful = [s for s in spans if (s.box[3] - s.box[1] >= large or _capitals(s.text))
-                and shares[s.start][1] >= 2 and _doubtful(s.text, shares[s.start][0], model)
-                and not _fragment(s, spans, shares)]
+    # each heading as it stands once corrected: a mark the correction puts right (from the
+    # alternatives Tesseract saw in the page) is no reason to read the line again
+    corrected = {s.start: correct_page(s.text, hocr[s.start:s.end], model).text if alternatives else s.text
+                for s in spans if (s.box[3] - s.box[1] >= large or _capitals(s.text))
+                and shares[s.start][1] >= 2 and not _fragment(s, spans, shares)}
+    doubtful = [s for s in spans if s.start in corrected and _doubtful(corrected[s.start], model)]
     if not doubtful:
         return Reread(hocr, text, 0)
     # the largest type first: titles are what the cap most often keeps
@@ -125,17 +130,17 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
             paths.append(folder / f"line-{k}-{attempt}.png")
             (ImageOps.expand(cut, margin, fill=255) if attempt else cut).save(paths[-1])
         try:
-            readings = reader.read_lines(paths, folder)
+            readings = reader.read_lines(paths, folder, alternatives)
         except InputError:  # lines Tesseract cannot read alone keep their first reading
             break
         left_over = []
         for span, again in zip(waiting, readings, strict=True):
             _, left, top, margin = cuts[span.start]
             shift = margin * attempt  # the border moved the words
-            words = [_moved(w, left - shift, top - shift) for w in word_boxes(again)]
-            new_text = " ".join(w.text for w in words)
-            if words and _reads_better(new_text, span.text, shares[span.start][0], model):
-                replaced.append((span, _markup(words, word_confidences(again), len(replaced)), new_text))
+            words = [replace(w, box=_moved(w.box, left - shift, top - shift)) for w in read_words(again)]
+            new_text = " ".join(w.box.text for w in words)
+            if words and _reads_better(new_text, corrected[span.start], model):
+                replaced.append((span, _markup(words, len(replaced)), new_text))
             else:
                 left_over.append(span)
         waiting = left_over
@@ -148,18 +153,18 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
     return Reread(hocr, _retext(text, [(s.text, t) for s, _, t in replaced]), len(replaced))
 
 
-def _doubtful(text: str, share: float, model: DiacriticModel) -> bool:
+def _doubtful(text: str, model: DiacriticModel) -> bool:
     """A word in four or more is no syllable, or the marks read are far less likely than
     the best marking of the same letters (display capitals often lose their marks)."""
-    if share <= DOUBTFUL_SHARE:
+    if syllable_share(text, model)[0] <= DOUBTFUL_SHARE:
         return True
     as_read, best = model.fluency(text)
     return best - as_read >= MARKS_GAP
 
 
-def _reads_better(new: str, old: str, old_share: float, model: DiacriticModel) -> bool:
+def _reads_better(new: str, old: str, model: DiacriticModel) -> bool:
     """Clearly more of it is Vietnamese; or as much, and its words go together far better."""
-    share = syllable_share(new, model)[0]
+    share, old_share = syllable_share(new, model)[0], syllable_share(old, model)[0]
     if share >= old_share + KEEP_GAIN:
         return True
     return share >= old_share and model.fluency(new)[0] >= model.fluency(old)[0] + FLUENCY_GAIN
@@ -200,12 +205,13 @@ def _moved(word: WordBox, dx: int, dy: int) -> WordBox:
     return WordBox(word.text, word.x0 + dx, word.y0 + dy, word.x1 + dx, word.y1 + dy)
 
 
-def _markup(words: list[WordBox], confidences: list[int], line: int) -> str:
-    confs = confidences if len(confidences) == len(words) else [0] * len(words)
+def _markup(words: list[ReadWord], line: int) -> str:
+    """The words' spans, each with its content as read (its alternatives with it, which
+    the diacritic correction weighs next)."""
     return "".join(
-        f"\n      <span class='ocrx_word' id='reread_{line}_{i}' title='bbox {w.x0} {w.y0} {w.x1} {w.y1};"
-        f" x_wconf {c}'>{html.escape(w.text, quote=False)}</span>"
-        for i, (w, c) in enumerate(zip(words, confs, strict=True))
+        f"\n      <span class='ocrx_word' id='reread_{line}_{i}' title='bbox {w.box.x0} {w.box.y0} {w.box.x1}"
+        f" {w.box.y1}; x_wconf {w.confidence}'>{w.content}</span>"
+        for i, w in enumerate(words)
     ) + "\n     "
 
 
