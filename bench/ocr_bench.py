@@ -32,6 +32,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from archive import Archive
+from bantin.composer import FONT_DIR
 from bantin.samples import find_font
 from bench.corpus import ATTRIBUTION, CORPUS, sentences
 from bench.scratch import in_scratch
@@ -200,6 +201,7 @@ class Scan:
     turn: int = 0  # degrees the page is scanned turned (clockwise)
     sentences: int = 40  # as many of them as fit
     capitals: bool = False  # set in capitals, as bulletin headings are (their marks sit cramped)
+    font: str = ""  # a font file; the samples' font (DejaVu Sans) when empty
 
 
 def synthetic_scans(rng: random.Random) -> list[Scan]:
@@ -222,7 +224,7 @@ def render_scan(scan: Scan, lines: list[str], seed: int) -> tuple[Image.Image, s
     width, height = round(8.27 * scan.dpi), round(11.69 * scan.dpi)
     page = Image.new("L", (width, height), scan.paper)
     draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(find_font(), size=round(scan.dpi * 0.15))
+    font = ImageFont.truetype(scan.font or find_font(), size=round(scan.dpi * 0.15))
     margin, gap = round(scan.dpi * 0.8), round(scan.dpi * 0.3)
     column_width = (width - 2 * margin - gap * (scan.columns - 1)) // scan.columns
     line_height = round(font.size * 1.45)
@@ -316,6 +318,76 @@ def geometry(work: Path) -> dict[str, Scores]:
     return results
 
 
-def main() -> dict[str, dict[str, Scores]]:
+# The bulletin's own words. Sentences written for this benchmark (names and places made
+# up), set between corpus sentences on pages in four faces.
+TERMS = ("chi bộ", "chi ủy", "đảng ủy", "đảng viên", "cấp ủy", "nghị quyết", "thường vụ")
+BULLETIN = (
+    "Chi bộ thôn {place} tổ chức sinh hoạt chi bộ định kỳ, đồng chí bí thư chi bộ chủ trì.",
+    "Ban chi ủy đã họp và thống nhất phân công nhiệm vụ cho từng đảng viên trong chi bộ.",
+    "Đảng ủy xã {place} chỉ đạo các chi bộ thực hiện nghị quyết của cấp ủy cấp trên.",
+    "Ban Thường vụ Huyện ủy ban hành nghị quyết về công tác phát triển đảng viên ở {place}.",
+    "Cấp ủy cần nắm chắc tư tưởng của đảng viên, nhất là đảng viên cao tuổi.",
+    "Đồng chí {name}, chi ủy viên, được giao theo dõi việc học tập nghị quyết.",
+    "Chi bộ {place} kết nạp hai đảng viên mới là đoàn viên ưu tú của thôn.",
+    "Các đồng chí trong chi ủy đi cơ sở nắm tình hình, báo cáo Đảng ủy vào cuối tháng.",
+    "Hội nghị Ban Thường vụ Đảng ủy bàn về việc nâng cao chất lượng sinh hoạt chi bộ.",
+    "Đồng chí {name} nhắc các đảng viên gương mẫu thực hiện nghị quyết của chi bộ.",
+)
+PLACES = ("Đông Hòa", "Tân Lập", "Phú Xuân", "An Bình", "Thạch Lâm", "Hòa Mỹ", "Quỳnh Lưu")
+NAMES = ("Nguyễn Văn Hùng", "Trần Thị Lan", "Lê Minh Tuấn", "Phạm Thị Hoa", "Hoàng Văn Nam")
+FACES = ("dejavu/DejaVuSerif", "noto/NotoSerif-Regular", "noto/NotoSans-Regular", "dejavu/DejaVuSans")
+
+
+def bulletin_pages(folder: Path, seed: int = 17) -> list[tuple[Path, str]]:
+    rng = random.Random(seed)
+    pool = sentences()
+    rng.shuffle(pool)
+    folder.mkdir()
+    pages = []
+    for n in range(8):
+        lines = [rng.choice(BULLETIN).format(place=rng.choice(PLACES), name=rng.choice(NAMES)) if k % 2 == 0
+                 else pool.pop() for k in range(30)]
+        scan = Scan(dpi=rng.choice((200, 240, 300)), columns=1 + n % 2, skew=rng.uniform(-1.5, 1.5),
+                    blur=rng.uniform(0.4, 0.9), noise=rng.uniform(0.2, 1.0), quality=rng.randint(50, 80),
+                    paper=rng.randint(215, 245), font=f"{FONT_DIR}/{FACES[n % len(FACES)]}.ttf")
+        page, text = render_scan(scan, lines, seed=100 + n)
+        path = folder / f"trang-{n + 1:02d}.jpg"
+        page.save(path, "JPEG", quality=scan.quality, dpi=(scan.dpi, scan.dpi))
+        pages.append((path, text))
+    return pages
+
+
+def term_counts(text: str) -> Counter[str]:
+    """How often each of the bulletin's words stands in a text (case and line ends aside)."""
+    flat = f" {' '.join(tone_style(text).lower().split())} "
+    return Counter({term: len(re.findall(rf"(?<!\w){tone_style(term)}(?!\w)", flat)) for term in TERMS})
+
+
+def bulletin_words(work: Path) -> dict[str, Counter[str]]:
+    """The bulletin's words read right where the page prints them: per word, the pages'
+    occurrences found in the reading (at most as many as printed)."""
+    pages = bulletin_pages(work / "in")
+    images, truths = [p for p, _ in pages], [t for _, t in pages]
+    out = work / "out"
+    out.mkdir()
+    readings = {"tesseract -l vie": bare_tesseract(images, out, 2)[0],
+                "bantin": bantin_texts(images, work, 2, correct=True)[0]}
+    printed = sum((term_counts(t) for t in truths), Counter())
+    print(f"\nThe bulletin's words ({len(images)} pages, four faces; sentences written for the benchmark "
+          f"between corpus sentences), read right / printed:")
+    results = {}
+    for name, texts in readings.items():
+        assert texts is not None
+        right: Counter[str] = Counter()
+        for truth, read in zip(truths, texts, strict=True):
+            right += term_counts(truth) & term_counts(read)
+        results[name] = right
+        cells = "  ".join(f"{term} {right[term]}/{printed[term]}" for term in TERMS)
+        print(f"  {name:18} {sum(right.values())}/{sum(printed.values())}: {cells}")
+    return results
+
+
+def main() -> dict[str, object]:
     return {"real": in_scratch("ocr-real", real_scans), "synthetic": in_scratch("ocr-synthetic", synthetic),
+            "bulletin words": in_scratch("ocr-bulletin", bulletin_words),
             "geometry": in_scratch("ocr-geometry", geometry)}

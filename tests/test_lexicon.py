@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from archive import Archive
 from bantin.samples import render_issue, sample_issues, save_image_pdf
 from pipeline import IngestOptions, ingest
-from vntext.diacritics import PARTY_LEXICON, default_model
+from vntext.diacritics import PARTY_LEXICON, OcrWord, default_model
 
 
 def test_the_lexicon_is_in_the_model() -> None:
@@ -28,3 +30,32 @@ def test_chi_bo_is_read_as_the_bulletin_prints_it(tmp_path: Path) -> None:
     text = archive.page_text(record.id, 1)
     assert raw.count("chỉ bộ") >= 2  # what Tesseract reads on this page
     assert text.count("chỉ bộ") <= 1 and text.count("chi bộ") >= raw.count("chi bộ") + 2
+
+
+def _read(text: str, hook: float) -> list[OcrWord]:
+    """Words as Tesseract gives them: every character sure, but the "ỉ" of "chỉ", which it
+    saw as "i" with ``hook`` confidence (0..100) beside "ỉ" at 95."""
+    words = []
+    for word in text.split():
+        choices = tuple(((c, 100.0),) for c in word)
+        if word.lower() == "chỉ":
+            choices = (*choices[:2], (("ỉ", 95.0), ("i", hook)))
+        words.append(OcrWord(word, False, choices, 92.0))
+    return words
+
+
+@pytest.mark.parametrize("hook", [1.0, 40.0])
+def test_a_misread_term_is_put_right_unless_its_syllable_makes_another_word(hook: float) -> None:
+    model = default_model()
+
+    def corrected(text: str) -> str:
+        words = _read(text, hook)
+        new = {c.index: c.corrected for c in model.correct(words)}
+        return " ".join(new.get(i, w.text) for i, w in enumerate(words))
+
+    # "chỉ bộ" is no word: the term the bulletin prints, even read with confidence
+    assert corrected("nghị quyết của chỉ bộ") == "nghị quyết của chi bộ"
+    assert corrected("đảng viên trong chỉ bộ") == "đảng viên trong chi bộ"
+    # "bộ đội", "bộ trưởng", "bộ phận" are words of their own: "chỉ" (only) stays
+    for text in ("tôi chỉ bộ đội thôi", "chỉ bộ trưởng mới ký", "chỉ bộ phận kế toán biết"):
+        assert corrected(text) == text

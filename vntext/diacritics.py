@@ -55,12 +55,13 @@ SEEN_FLOOR = 1.0  # how sure OCR is (0..100) of a character it did not offer as 
 MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
 NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 2.5  # a change must make the reading e^2.5 (12) times likelier than what was read
-COUNTING_VERSION = 1  # raise when from_sources counts differently: cached counts are rebuilt
+COUNTING_VERSION = 4  # raise when from_sources counts differently: cached counts are rebuilt
 COMPOUND_PSEUDO_COUNT = 1
 # The bulletin's own words (vntext/data/party-lexicon.txt) count as seen this often: the
 # news text holds "chi bộ" a few times and "chỉ" (only) thousands, so OCR's "chỉ bộ"
 # stood; the bulletin prints "chi bộ" on every page.
 LEXICON_COUNT = 20
+MISREAD_PENALTY = 4.0  # log-probability taken off a pair that is a lexicon term misread
 TRUSTED_WEIGHT = 5  # a syllable or pair the archive prints counts as seen this many times
 PARTY_LEXICON = Path(__file__).parent / "data" / "party-lexicon.txt"
 
@@ -104,19 +105,38 @@ class _Slot:
     confidence: float | None
 
 
+# unigrams, bigrams, spellings, lexicon pairs
+Counts = tuple[dict[str, int], dict[tuple[str, str], int], dict[str, str], dict[tuple[str, ...], int]]
+
+
 class DiacriticModel:
     """Syllable unigrams and bigrams (dictionary compounds counted among the pairs), and
     the choice they drive."""
 
     def __init__(self, unigrams: Counter[str], bigrams: Counter[tuple[str, str]],
-                 spelling: dict[str, str]) -> None:
+                 spelling: dict[str, str], terms: dict[tuple[str, ...], int] | None = None) -> None:
         self._unigrams = unigrams
         self._bigrams = bigrams
         self._spelling = spelling  # canonical -> the display spelling the sources use
+        # the lexicon's terms: each pair of neighbouring syllables with what it adds to the
+        # pair's count, and each run of three
+        self._terms = terms or {}
         self._total = sum(unigrams.values()) + len(unigrams)
         self._forms: dict[str, list[str]] = {}
         for syllable in unigrams:
             self._forms.setdefault(fold(syllable), []).append(syllable)
+        # A pair no source holds that differs from a lexicon term by a mark ("chỉ bộ" for
+        # "chi bộ") is what OCR makes of the term, not a word of its own: the bulletin
+        # prints the term on every page, and the news text says nothing of the variant.
+        # Each such pair is kept with the side that differs (0 left, 1 right).
+        self._misreads: dict[tuple[str, str], int] = {}
+        for left, right in (t for t in self._terms if len(t) == 2):
+            for variant in self._forms.get(fold(left), ()):
+                if variant != left and not bigrams[(variant, right)]:
+                    self._misreads[(variant, right)] = 0
+            for variant in self._forms.get(fold(right), ()):
+                if variant != right and not bigrams[(left, variant)]:
+                    self._misreads[(left, variant)] = 1
         self._left: Counter[str] = Counter()  # pairs seen starting with a syllable
         self._followers: Counter[str] = Counter()  # distinct syllables seen after it
         for (left, _), count in bigrams.items():
@@ -133,6 +153,7 @@ class DiacriticModel:
         unigrams: Counter[str] = Counter()
         bigrams: Counter[tuple[str, str]] = Counter()
         spelling: dict[str, str] = {}
+        terms: Counter[tuple[str, ...]] = Counter()
 
         def syllables_of(text: str) -> list[str] | None:
             parts = unicodedata.normalize("NFC", text).split()
@@ -156,9 +177,15 @@ class DiacriticModel:
                 forms = None if line.startswith("#") else syllables_of(line)
                 if forms is None:
                     continue
-                unigrams.update(forms)  # the pairs carry the context; "chi" alone is no likelier
-                for pair in zip(forms, forms[1:], strict=False):
-                    bigrams[pair] += LEXICON_COUNT
+                pairs = list(zip(forms, forms[1:], strict=False))
+                # a longer term made of terms ("chi ủy viên") is known as a run of three,
+                # and adds nothing to its syllables and pairs
+                if len(pairs) < 2 or not all(pair in terms for pair in pairs):
+                    unigrams.update(forms)  # the pairs carry the context; "chi" alone is no likelier
+                    for pair in pairs:
+                        bigrams[pair] += LEXICON_COUNT
+                        terms[pair] += LEXICON_COUNT
+                terms.update(dict.fromkeys(zip(forms, forms[1:], forms[2:], strict=False), 0))
         for path in texts:
             previous: str | None = None
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -170,7 +197,7 @@ class DiacriticModel:
                 chain = ([previous] if previous else []) + forms
                 bigrams.update(zip(chain, chain[1:], strict=False))
                 previous = forms[-1]
-        return cls(unigrams, bigrams, spelling)
+        return cls(unigrams, bigrams, spelling, dict(terms))
 
     def with_trusted(self, trusted: TrustedCounts) -> DiacriticModel:
         """This model with the archive's trusted text counted in, as running text is
@@ -179,11 +206,11 @@ class DiacriticModel:
             return self
         unigrams = self._unigrams + Counter({k: n * TRUSTED_WEIGHT for k, n in trusted.unigrams.items()})
         bigrams = self._bigrams + Counter({k: n * TRUSTED_WEIGHT for k, n in trusted.bigrams.items()})
-        return DiacriticModel(unigrams, bigrams, self._spelling)
+        return DiacriticModel(unigrams, bigrams, self._spelling, self._terms)
 
-    def counts(self) -> tuple[dict[str, int], dict[tuple[str, str], int], dict[str, str]]:
+    def counts(self) -> Counts:
         """What the model is built from, as plain values (what ``default_model`` caches)."""
-        return dict(self._unigrams), dict(self._bigrams), dict(self._spelling)
+        return dict(self._unigrams), dict(self._bigrams), dict(self._spelling), dict(self._terms)
 
     def is_syllable(self, form: str) -> bool:
         return form in self._unigrams
@@ -251,7 +278,7 @@ class DiacriticModel:
                     column[form] = (emit + self._log_unigram(form), None)
                     continue
                 column[form] = max(
-                    ((score + emit + self._log_bigram(prev, form), prev)
+                    ((score + emit + self._transition(run, k, prev, form), prev)
                      for prev, (score, _) in best[-1].items()),
                 )
             best.append(column)
@@ -300,9 +327,9 @@ class DiacriticModel:
 
         def local(form: str) -> float:
             score = -self._change_cost(run[k], form)
-            score += self._log_bigram(path[k - 1], form) if k > 0 else self._log_unigram(form)
+            score += self._transition(run, k, path[k - 1], form) if k > 0 else self._log_unigram(form)
             if k + 1 < len(run):
-                score += self._log_bigram(form, path[k + 1])
+                score += self._transition(run, k + 1, form, path[k + 1])
             return score
 
         return local(path[k]) - local(run[k].observed)
@@ -315,6 +342,8 @@ class DiacriticModel:
             return False  # a name (Đà Nẵng, Lênin): left as read, known or not
         if not self.is_syllable(slot.observed):
             return True
+        if self._completes_term(run, path, k):
+            return True
         gains = []
         if k > 0:
             gains.append(self._bigrams[(path[k - 1], form)] - self._bigrams[(path[k - 1], slot.observed)])
@@ -322,15 +351,49 @@ class DiacriticModel:
             gains.append(self._bigrams[(form, path[k + 1])] - self._bigrams[(slot.observed, path[k + 1])])
         return any(g > 0 for g in gains) and all(g >= 0 for g in gains)
 
+    def _completes_term(self, run: list[_Slot], path: list[str], k: int) -> bool:
+        """The new form makes a lexicon term with a neighbour where what was read made a
+        misread of it."""
+        pairs = []
+        if k > 0:
+            pairs.append(((path[k - 1], path[k]), (path[k - 1], run[k].observed)))
+        if k + 1 < len(run):
+            pairs.append(((path[k], path[k + 1]), (run[k].observed, path[k + 1])))
+        return any(new in self._terms and old in self._misreads for new, old in pairs)
+
+    def _other_word(self, pair: tuple[str, str], three: tuple[str, str, str]) -> bool:
+        """The pair is a dictionary compound, and the three syllables holding it no lexicon
+        term ("chỉ bộ đội": "bộ đội"; but "chi ủy viên" is a term)."""
+        return pair in compound_pairs() and three not in self._terms
+
     def _log_unigram(self, form: str) -> float:
         return math.log((self._unigrams[form] + 0.1) / self._total)
 
-    def _log_bigram(self, left: str, right: str) -> float:
+    def _log_bigram(self, left: str, right: str, less: int = 0) -> float:
         """Witten-Bell: a syllable seen before many different ones leaves much of its
         probability to pairs never seen (sparse sources must not forbid a pair)."""
         unigram = (self._unigrams[right] + 0.1) / self._total
         seen = self._followers[left] + 1
-        return math.log((self._bigrams[(left, right)] + seen * unigram) / (self._left[left] + seen))
+        count = self._bigrams[(left, right)] - less
+        return math.log((count + seen * unigram) / (self._left[left] - less + seen))
+
+    def _transition(self, run: list[_Slot], k: int, left: str, right: str) -> float:
+        """From ``left`` (at k - 1) to ``right`` (at k). A lexicon term ("chi bộ") is
+        likely, and its misread ("chỉ bộ") far less so, unless one of its syllables belongs
+        to another word with its other neighbour ("chỉ bộ đội": "bộ đội"); there the pair
+        is weighed as the other sources alone count it."""
+        term = self._terms.get((left, right), 0)
+        side = self._misreads.get((left, right))
+        if not term and side is None:
+            return self._log_bigram(left, right)
+        bound_right = k + 1 < len(run) and any(self._other_word((right, c), (left, right, c))
+                                                 for c in run[k + 1].candidates)
+        bound_left = k >= 2 and any(self._other_word((c, left), (c, left, right))
+                                    for c in run[k - 2].candidates)
+        if term:
+            return self._log_bigram(left, right, term if bound_left or bound_right else 0)
+        bound = bound_right if side == 0 else bound_left  # the term's own syllable, elsewhere bound
+        return self._log_bigram(left, right) - (0 if bound else MISREAD_PENALTY)
 
     @staticmethod
     def _restore_case(read: str, form: str) -> str:
@@ -380,8 +443,8 @@ def default_model() -> DiacriticModel:
     ]).encode()).hexdigest()[:16]
     cached = _cache_dir() / f"diacritics-{key}.marshal"
     try:
-        unigrams, bigrams, spelling = marshal.loads(cached.read_bytes())
-        return DiacriticModel(Counter(unigrams), Counter(bigrams), spelling)
+        unigrams, bigrams, spelling, terms = marshal.loads(cached.read_bytes())
+        return DiacriticModel(Counter(unigrams), Counter(bigrams), spelling, terms)
     except (OSError, ValueError, EOFError, TypeError):
         pass
     model = DiacriticModel.from_sources(dictionaries, texts, lexicons)
