@@ -7,13 +7,15 @@ Per article (and per page, for what of it belongs to no article), every engine s
 - ``fold``: the same syllables folded (no diacritics), positions kept;
 - ``words``: underthesea words, compounds joined by "_", canonical;
 - ``wfold``: the same words folded;
+- ``pfold``: neighbouring folded syllables as terms ("chi_bo"), not stored;
 - ``article`` (0 for a page's rest), ``title``, ``tfold`` (the title folded, indexed so
   title words weigh more), ``pages`` and ``parts`` (which page each part of ``text`` is on).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # 2: fold and wfold stored; 3: a document per article (title, tfold, pages, parts)
+SCHEMA_VERSION = 4  # 2: fold and wfold stored; 3: a document per article (title, tfold, pages, parts);
+# 4: pfold
 ENGINES = ("tantivy", "whoosh")
 DEFAULT_ENGINE = "tantivy"
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archive.errors import _
-from index.engine import EXACT, FOLD, TITLE_FOLD, WORDS_FOLD, Boost, Candidate, EnginePhrase, EngineQuery
+from index.engine import (
+    EXACT,
+    FOLD,
+    PAIRS_FOLD,
+    TITLE_FOLD,
+    WORDS_FOLD,
+    Boost,
+    Candidate,
+    EnginePhrase,
+    EngineQuery,
+)
 from index.manager import SearchIndex
 from index.near import FEW_ALTERNATIVES, MANY_PAGES, MAX_ALTERNATIVES, edits1, fuzzy_alternatives
 from index.query import ParsedQuery, QueryError, parse
@@ -118,8 +128,12 @@ def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], s
     marked = [s for s in dict.fromkeys(run) if has_diacritics(s)]
     if run:
         boosts.append(Boost(TITLE_FOLD, _phrase(run, alternatives), 6.0))
-    if len(run) > 1:
+    if len(run) > 1 and alternatives:
         boosts.append(Boost(FOLD, _phrase(run, alternatives), 8.0))
+    elif len(run) > 1:  # the phrase by its pairs: a page holding it whole holds them all
+        boosts += [Boost(PAIRS_FOLD, ((fold(f"{a}_{b}"),),), 8.0 / (len(run) - 1))
+                   for a, b in zip(run, run[1:], strict=False)]
+    if len(run) > 1:
         if marked:
             boosts.append(Boost(EXACT, tuple((s,) for s in run), 4.0))
         boosts += [
