@@ -150,6 +150,14 @@ class StagedIssue:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
+def _left_by_creation(entry: Path) -> bool:
+    """What a creation cut short leaves (an empty ``issues`` folder, the marker's temporary
+    file): the folder is still free to become an archive."""
+    if entry.name == "issues":
+        return entry.is_dir() and not any(entry.iterdir())
+    return entry.name.startswith(f".{ARCHIVE_FILE}.") and entry.name.endswith(".tmp")
+
+
 class Archive:
     """A bantin archive folder (see README, "Archive format")."""
 
@@ -177,9 +185,13 @@ class Archive:
                         .format(marker=marker, version=version, current=FORMAT_VERSION)
                 )
         elif create:
-            if archive.root.exists() and any(archive.root.iterdir()):
+            left = list(archive.root.iterdir()) if archive.root.exists() else []
+            if not all(_left_by_creation(entry) for entry in left):
                 raise ArchiveError(_("{root}: folder is not empty and not a bantin archive")
                     .format(root=archive.root))
+            for entry in left:
+                if entry.is_file():
+                    entry.unlink()
             (archive.root / "issues").mkdir(parents=True, exist_ok=True)
             write_atomic(
                 marker,

@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from archive import Archive
+import pytest
+
+from archive import Archive, ArchiveError
 from bantin.ingesting import index_hooks
 from bantin.samples import render_issue, sample_issues, save_image_pdf
 from tests.conftest import TEST_DPI
@@ -163,3 +165,17 @@ def test_batch_killed_at_random_moments_lands_every_source_exactly_once(tmp_path
     assert all(store.verify(r.id) == [] for r in records)
     assert open_index(archive).engine.issues() == {r.id for r in records}
     assert kills == 10
+
+
+def test_an_archive_creation_cut_short_is_taken_up_again(tmp_path: Path) -> None:
+    # killed after the issues folder and before the marker's rename: what is left
+    root = tmp_path / "archive"
+    (root / "issues").mkdir(parents=True)
+    (root / ".archive.json.4242.tmp").write_bytes(b'{"format": "bant')
+    Archive.open(root, create=True)
+    assert Archive.open(root).issues() == [] and not (root / ".archive.json.4242.tmp").exists()
+    # a folder holding anything else is still refused
+    other = tmp_path / "other"
+    (other / "issues" / "x").mkdir(parents=True)
+    with pytest.raises(ArchiveError, match="not empty"):
+        Archive.open(other, create=True)
