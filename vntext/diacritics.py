@@ -128,6 +128,7 @@ class DiacriticModel:
         # A pair no source holds that differs from a lexicon term by a mark ("chỉ bộ" for
         # "chi bộ") is what OCR makes of the term, not a word of its own: the bulletin
         # prints the term on every page, and the news text says nothing of the variant.
+        self._triples = {tuple(fold(s) for s in t) for t in self._terms if len(t) == 3}
         # Each such pair is kept with the side that differs (0 left, 1 right).
         self._misreads: dict[tuple[str, str], int] = {}
         for left, right in (t for t in self._terms if len(t) == 2):
@@ -363,8 +364,9 @@ class DiacriticModel:
 
     def _other_word(self, pair: tuple[str, str], three: tuple[str, str, str]) -> bool:
         """The pair is a dictionary compound, and the three syllables holding it no lexicon
-        term ("chỉ bộ đội": "bộ đội"; but "chi ủy viên" is a term)."""
-        return pair in compound_pairs() and three not in self._terms
+        term, whatever their marks ("chỉ bộ đội": "bộ đội"; but "chỉ ủy viên" is "chi ủy
+        viên", a term)."""
+        return pair in compound_pairs() and tuple(fold(s) for s in three) not in self._triples
 
     def _log_unigram(self, form: str) -> float:
         return math.log((self._unigrams[form] + 0.1) / self._total)
