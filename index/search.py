@@ -196,10 +196,12 @@ def search(
             _near_total, more = index.engine.search(near_query, pool, by_date)
             candidates += [c for c in more if _key(c) not in strict_keys]
     accepted = {s: frozenset(alternatives.get(s, (fold(s),))) for s in parsed.all_syllables}
-    rank_query = RankQuery(
+    near_rank = RankQuery(
         parsed.plain_run, tuple(accepted[s] for s in parsed.plain_run), frozenset(parsed.all_syllables)
     )
-    scored = _rank(rank_query, candidates, strict_keys, by_date)
+    as_typed = tuple(frozenset({fold(s)}) for s in parsed.plain_run)
+    typed_query = RankQuery(parsed.plain_run, as_typed, frozenset(parsed.all_syllables))
+    scored = _rank(typed_query, near_rank, candidates, strict_keys, by_date)
     near_total = sum(1 for _, c in scored if _key(c) not in strict_keys)
     folded_run = tuple(fold(s) for s in parsed.plain_run)
     words = query_words(index.engine, folded_run)
@@ -309,10 +311,11 @@ def _merge(scored: list[tuple[Features, Candidate]], relaxed: list[Relaxed], par
         found = aligned(runs(positions(text, forms)), words)
         return max((n for _, n in found), default=0)
 
-    # A relaxed hit's runs are of the words as typed: near forms of the words it lacks
-    # ("không thể" for "thong tha") would put a page holding neither above one holding both.
+    # Runs are of the words as typed, but where near forms complete the phrase: near forms
+    # of the words a relaxed hit lacks ("không thể" for "thong tha") would put a page
+    # holding neither above one holding both.
     keyed: list[tuple[tuple[float, int, int], tuple[Features, Candidate] | Relaxed]] = [
-        ((-longest(c, accepted), 0, k), (f, c)) for k, (f, c) in enumerate(scored)]
+        ((-longest(c, accepted if f.phrase else typed), 0, k), (f, c)) for k, (f, c) in enumerate(scored)]
     keyed += [((-longest(r.candidate, typed), 1, k), r) for k, r in enumerate(relaxed)]
     return [entry for _, entry in sorted(keyed, key=lambda e: e[0])]
 
@@ -350,10 +353,23 @@ def _relax(
 
 
 def _rank(
-    query: RankQuery, candidates: list[Candidate], strict_keys: set[tuple[str, int, int]], by_date: bool
+    typed: RankQuery, near: RankQuery, candidates: list[Candidate], strict_keys: set[tuple[str, int, int]],
+    by_date: bool,
 ) -> list[tuple[Features, Candidate]]:
-    scored = [(features(query, c, _key(c) in strict_keys), c) for c in candidates]
-    if len(query.run) > 1:
+    """Near forms count only where they complete the typed phrase: a candidate holding every
+    word as typed is measured by those words alone unless near forms make the phrase on it
+    (scattered near forms say nothing of it), a near candidate by the near forms."""
+    scored = []
+    for c in candidates:
+        if _key(c) not in strict_keys:
+            scored.append((features(near, c, False), c))
+            continue
+        found = features(typed, c, True)
+        if not found.phrase and near != typed:
+            completed = features(near, c, True)
+            found = completed if completed.phrase else found
+        scored.append((found, c))
+    if len(typed.run) > 1:
         # A near match counts only where it completes the typed phrase; a misread word
         # scattered over a page is noise.
         scored = [fc for fc in scored if fc[0].strict or fc[0].phrase]

@@ -28,7 +28,7 @@ from difflib import SequenceMatcher
 from archive.hocr import HocrLine, WordBox
 from vntext import clean_text, fold
 
-SEGMENTER_VERSION = 6
+SEGMENTER_VERSION = 7
 TITLE_SIZE = 1.3  # a title is set at least this much larger than the page's body text
 # Tesseract's line height for a line in capitals is unreliable (a byline at body size can
 # read 1.4x, a title 1.27x); their letters' width is not: a title's run 1.8-2.2x the body's
@@ -266,8 +266,10 @@ def classify(every: list[Placed], page: PageLayout, issue_body: Body | None = No
         ):
             p.kind = "masthead"
             continue
+        # a running header is a short line; a page's first line of text may well begin
+        # "Năm 2018, ..."
         if (ln.y1 < top or ln.y0 > bottom) and (_FOLIO.match(folded) or _MASTHEAD.search(folded)
-                                                 or _ISSUE_LINE.search(folded)):
+                                                 or (_ISSUE_LINE.search(folded) and len(ln.words) <= 8)):
             p.kind = "folio" if _FOLIO.match(folded) else "header"
             continue
         if _FOLIO.match(folded) and len(ln.words) <= 3:
