@@ -18,13 +18,14 @@ WORDS = "words"
 WORDS_FOLD = "wfold"
 TITLE_FOLD = "tfold"  # an article's title, folded
 PAIRS_FOLD = "pfold"  # neighbouring folded syllables, "sinh_hoat hoat_chi chi_bo" (not stored)
+PAIRS_EXACT = "pexact"  # neighbouring syllables as written, "sinh_hoạt hoạt_chi chi_bộ" (not stored)
 
-def pairs(folded: str) -> str:
-    """A document's neighbouring folded syllables as terms: a phrase of n syllables holds
+def pairs(tokens_text: str) -> str:
+    """A document's neighbouring syllables (folded or not) as terms: a phrase of n syllables holds
     its n - 1 pairs, which an engine finds from its term lists, without the positions a
     phrase query reads for every document holding all of its words (at 400,000 articles,
     most of a query's time)."""
-    tokens = folded.split()
+    tokens = tokens_text.split()
     return " ".join(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))
 
 

@@ -7,15 +7,16 @@ Per article (and per page, for what of it belongs to no article), every engine s
 - ``fold``: the same syllables folded (no diacritics), positions kept;
 - ``words``: underthesea words, compounds joined by "_", canonical;
 - ``wfold``: the same words folded;
-- ``pfold``: neighbouring folded syllables as terms ("chi_bo"), not stored;
+- ``pfold``, ``pexact``: neighbouring syllables as terms, folded ("chi_bo") and as
+  written ("chi_bộ"), not stored;
 - ``article`` (0 for a page's rest), ``title``, ``tfold`` (the title folded, indexed so
   title words weigh more), ``pages`` and ``parts`` (which page each part of ``text`` is on).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4  # 2: fold and wfold stored; 3: a document per article (title, tfold, pages, parts);
-# 4: pfold
+SCHEMA_VERSION = 5  # 2: fold and wfold stored; 3: a document per article (title, tfold, pages, parts);
+# 4: pfold; 5: pexact
 ENGINES = ("tantivy", "whoosh")
 DEFAULT_ENGINE = "tantivy"
 

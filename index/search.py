@@ -11,6 +11,7 @@ from archive.errors import _
 from index.engine import (
     EXACT,
     FOLD,
+    PAIRS_EXACT,
     PAIRS_FOLD,
     TITLE_FOLD,
     WORDS_FOLD,
@@ -134,8 +135,9 @@ def build_query(parsed: ParsedQuery, alternatives: dict[str, tuple[str, ...]], s
         boosts += [Boost(PAIRS_FOLD, ((fold(f"{a}_{b}"),),), 8.0 / (len(run) - 1))
                    for a, b in zip(run, run[1:], strict=False)]
     if len(run) > 1:
-        if marked:
-            boosts.append(Boost(EXACT, tuple((s,) for s in run), 4.0))
+        if marked:  # the phrase as written, by its pairs too
+            boosts += [Boost(PAIRS_EXACT, ((f"{a}_{b}",),), 4.0 / (len(run) - 1))
+                       for a, b in zip(run, run[1:], strict=False)]
         boosts += [
             Boost(WORDS_FOLD, ((fold(f"{a}_{b}"),),), 1.0) for a, b in zip(run, run[1:], strict=False)
         ]

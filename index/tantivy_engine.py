@@ -11,6 +11,7 @@ import tantivy
 from index.engine import (
     EXACT,
     FOLD,
+    PAIRS_EXACT,
     PAIRS_FOLD,
     TITLE_FOLD,
     WORDS,
@@ -45,6 +46,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(TITLE_FOLD, stored=True, tokenizer_name=TOKENIZER)
     builder.add_text_field(PAIRS_FOLD, stored=False, tokenizer_name=TOKENIZER, index_option="freq")
+    builder.add_text_field(PAIRS_EXACT, stored=False, tokenizer_name=TOKENIZER, index_option="freq")
     builder.add_text_field("pages", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("parts", stored=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
@@ -75,7 +77,8 @@ class TantivyEngine:
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key,
                 "text": doc.text.encode("utf-8"), EXACT: doc.exact, FOLD: doc.fold,
                 WORDS: doc.words, WORDS_FOLD: doc.wfold, "article": doc.article, "title": doc.title,
-                TITLE_FOLD: doc.tfold, PAIRS_FOLD: pairs(doc.fold), "pages": doc.pages, "parts": doc.parts,
+                TITLE_FOLD: doc.tfold, PAIRS_FOLD: pairs(doc.fold),
+                PAIRS_EXACT: pairs(doc.exact), "pages": doc.pages, "parts": doc.parts,
             }
             if doc.number is not None:
                 fields["number"] = doc.number

@@ -16,6 +16,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from index.engine import (
     EXACT,
     FOLD,
+    PAIRS_EXACT,
     PAIRS_FOLD,
     TITLE_FOLD,
     WORDS,
@@ -45,6 +46,7 @@ def _schema() -> Schema:
             WORDS_FOLD: TEXT(analyzer=tokens, phrase=True, stored=True),
             TITLE_FOLD: TEXT(analyzer=tokens, phrase=True, stored=True),
             PAIRS_FOLD: TEXT(analyzer=tokens, phrase=False),
+            PAIRS_EXACT: TEXT(analyzer=tokens, phrase=False),
         },
         article=NUMERIC(stored=True),
         title=STORED(),
@@ -95,7 +97,7 @@ class WhooshEngine:
                 "issue": doc.issue, "page": doc.page, "date_key": doc.date_key, "text": doc.text,
                 EXACT: doc.exact, FOLD: doc.fold, WORDS: doc.words, WORDS_FOLD: doc.wfold,
                 "article": doc.article, "title": doc.title, TITLE_FOLD: doc.tfold, "pages": doc.pages,
-                "parts": doc.parts, PAIRS_FOLD: pairs(doc.fold),
+                "parts": doc.parts, PAIRS_FOLD: pairs(doc.fold), PAIRS_EXACT: pairs(doc.exact),
             }
             if doc.number is not None:
                 fields["number"] = doc.number

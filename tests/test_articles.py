@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive import Archive
+from archive.hocr import HocrLine, WordBox
 from bantin.composer import (
     ArticleSpec,
     ComposedIssue,
@@ -26,6 +27,7 @@ from bantin.composer import (
 from bantin.ingesting import index_hooks
 from bantin.web import create_app
 from index import IngestIndexer, load_articles, open_index, reindex, search
+from index.segment import PageLayout, segment
 from pipeline import IngestOptions, ingest
 
 P1 = ("Thời gian qua, nhiều chi bộ khu dân cư đã đổi mới cách tổ chức sinh hoạt định kỳ, bí thư "
@@ -171,3 +173,20 @@ def test_article_view_contents_and_feed(archive: Path) -> None:
     assert [a["id"] for a in api["articles"]] == [1, 2, 3, 4]
     found = client.get("/api/search", params={"q": "ket nap doan vien uu tu"}).json()
     assert found["hits"][0]["article"]["title"] == "Kết nạp đoàn viên ưu tú vào Đảng"
+
+
+def _line(index: int, text: str, y: int) -> HocrLine:
+    words, x = [], 100
+    for word in text.split():
+        words.append(WordBox(word, x, y, x + 18 * len(word), y + 30))
+        x += 18 * len(word) + 12
+    return HocrLine(index, index, 100, y, x - 12, y + 30, 24.0, tuple(words))
+
+
+def test_a_page_opening_with_a_date_is_text_and_a_short_issue_line_a_header() -> None:
+    body = "Diệp được Bệnh viện hỗ trợ, nhận vào làm việc tại khoa Dược để trang trải"
+    lines = [_line(0, "Số 5 - Tháng 5/2020", 60), _line(1, f"Năm 2018, {body}", 120)]
+    lines += [_line(k, body, 120 + 45 * k) for k in range(2, 8)]
+    _, by_page = segment([PageLayout(2, 1654, 2339, lines)])
+    kinds = [p.kind for p in by_page[2]]
+    assert kinds[0] == "header" and kinds[1] == "body", kinds
