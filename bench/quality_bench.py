@@ -274,8 +274,9 @@ def highlight_share(index: SearchIndex, queries: list[Query]) -> float:
     return inside / max(marked, 1)
 
 
-def main(seeds: tuple[int, ...] = (7, 11)) -> dict[int, dict[str, dict[str, tuple[float, float]]]]:
-    """Both seeds: a figure is quoted as the worse of the two."""
+def main(seeds: tuple[int, ...] = (7, 11, 13)) -> dict[int, dict[str, dict[str, tuple[float, float]]]]:
+    """Three seeds (7 and 11 developed on, 13 first run for the figures quoted): a figure
+    is quoted as the worse of them."""
     return {seed: run_seed(seed) for seed in seeds}
 
 
