@@ -3,6 +3,8 @@ and typing slips ("thnng" -> "thông", "ưung" -> "trung")."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from index.engine import FOLD, Engine
 from vntext import fold
 
@@ -20,13 +22,15 @@ MAX_NEAR_LENGTH = 12  # a Vietnamese syllable has at most 7 letters; longer toke
 INITIAL_CLUSTERS = ("ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr")
 
 
-def edits1(word: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def edits1(word: str) -> frozenset[str]:
     """Every folded string one letter (delete, replace, insert, transpose) from ``word``,
-    counting a Vietnamese initial cluster (tr, ngh, ...) as one letter."""
+    counting a Vietnamese initial cluster (tr, ngh, ...) as one letter. Kept: a search
+    asks for the same few words once per candidate page."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     lead = next((c for c in INITIAL_CLUSTERS if word.startswith(c)), word[:1])
     rest = word[len(lead):]
-    return (
+    return frozenset(
         {a + b[1:] for a, b in splits if b}
         | {a + c + b[1:] for a, b in splits if b for c in FUZZY_ALPHABET}
         | {a + c + b for a, b in splits for c in FUZZY_ALPHABET}

@@ -21,7 +21,7 @@ from typing import Any
 import pikepdf
 
 from archive.hocr import BBOX, word_text
-from pipeline.hocr import CHOICES, WORD_SPAN, strip_choices
+from pipeline.hocr import CHOICES, WCONF, WORD_SPAN, strip_choices
 from vntext.diacritics import Choice, Correction, DiacriticModel, OcrWord
 
 READING = ".reading.json"
@@ -31,7 +31,6 @@ SURE = 100.0  # the confidence of a character OCR offered no alternative for
 _ITEM = re.compile(r"class=['\"]ocr_par['\"]|" + WORD_SPAN, re.S)
 _CHOICE = re.compile(r"x_confs ([\d.]+)['\"]>([^<]*)</span>")
 _TOKEN = re.compile(r"\S+")
-_WCONF = re.compile(r"x_wconf (\d+)")
 _LAYER_WORD = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -54,7 +53,7 @@ def correct_page(text: str, hocr: str, model: DiacriticModel) -> CorrectedPage:
             continue
         choices = _choices(match.group(4))
         word = word_text(CHOICES.sub("", match.group(4)))
-        confidence = _WCONF.search(match.group(2))
+        confidence = WCONF.search(match.group(2))
         words.append(OcrWord(word, new_paragraph, choices if len(choices) == len(word) else (),
                              float(confidence.group(1)) if confidence else None))
         box = BBOX.search(match.group(2))

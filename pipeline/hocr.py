@@ -23,7 +23,7 @@ _GROUP = (
 WORD_SPAN = (r"(<span[^>]*class=['\"]ocrx_word['\"][^>]*title=['\"])([^'\"]*)(['\"][^>]*>)"
              r"((?:[^<]+|" + _GROUP + r")*)(</span>)")
 _WORD_SPAN = re.compile(WORD_SPAN, re.S)
-_WCONF = re.compile(r"x_wconf (\d+)")
+WCONF = re.compile(r"x_wconf (\d+)")  # in a word's title
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def read_words(hocr: str) -> list[ReadWord]:
         text = word_text(CHOICES.sub("", match.group(4)))
         if box is None or not text:
             continue
-        confidence = _WCONF.search(match.group(2))
+        confidence = WCONF.search(match.group(2))
         out.append(ReadWord(WordBox(text, *map(int, box.groups())),
                             int(confidence.group(1)) if confidence else 0, match.group(4)))
     return out
