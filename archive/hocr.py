@@ -79,28 +79,24 @@ _X_SIZE = re.compile(r"x_size ([\d.]+)")
 def hocr_lines(hocr: str) -> list[HocrLine]:
     """Every non-empty line of a page with its words, in the hOCR's order."""
     marks = list(_LINE_OR_BLOCK.finditer(hocr))
-    starts = [m.start() for m in marks]
-    # one pass over the page's words, each given to the mark before it (segmenting the
-    # whole archive again reads every word of it)
-    held: list[list[WordBox]] = [[] for _ in marks]
-    for m in _WORD.finditer(hocr):
-        k = bisect.bisect_right(starts, m.start()) - 1
-        text, x0, y0, x1, y1 = m.group(5, 1, 2, 3, 4)
-        if k >= 0 and text.strip():
-            held[k].append(WordBox(word_text(text), int(x0), int(y0), int(x1), int(y1)))
+    ends = [m.start() for m in marks[1:]] + [len(hocr)]
     lines: list[HocrLine] = []
     block = 0
     index = 0
-    for mark, words in zip(marks, held, strict=True):
+    for mark, end in zip(marks, ends, strict=True):
         if mark.group(1) == "ocr_carea":
             block += 1
             continue
+        # the words between this mark and the next (segmenting the whole archive again
+        # reads every word of it: findall's tuples cost least)
+        words = tuple(WordBox(word_text(text), int(x0), int(y0), int(x1), int(y1))
+                      for x0, y0, x1, y1, text in _WORD.findall(hocr, mark.end(), end) if text.strip())
         bbox = BBOX.search(mark.group(0))
         size = _X_SIZE.search(mark.group(0))
         if words and bbox:
             x0, y0, x1, y1 = map(int, bbox.groups())
             lines.append(HocrLine(index, block, x0, y0, x1, y1,
-                                  float(size.group(1)) if size else float(y1 - y0), tuple(words)))
+                                  float(size.group(1)) if size else float(y1 - y0), words))
         index += 1
     return lines
 

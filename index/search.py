@@ -34,7 +34,10 @@ from vntext import canonical, fold, has_diacritics
 SORTS = ("relevance", "date")
 SUGGEST_CONTEXT = 10  # best pages whose wording the suggestion follows
 MAX_LIMIT = 1000
-MIN_POOL = 50  # candidates re-ranked for a relevance search
+# Candidates re-ranked for a relevance search. 30 and 50 gave the same first ten hits on
+# 300 queries at 100,000 pages and the same quality figures on three seeds; each one
+# costs a stored-document read and its features (about 0.13 ms).
+MIN_POOL = 30
 RELAX_ALWAYS = 3  # query syllables from which relaxed hits are looked for even beside complete ones
 RELAXED_SHARE = 0.5  # of the query's weight a relaxed hit must hold
 
