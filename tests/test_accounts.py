@@ -212,6 +212,14 @@ def test_every_route_as_anonymous_reader_archivist_and_admin(site: Served) -> No
                 if who == "anonymous" and issue == internal and "{issue_id}" in path:
                     refused.add(404)
                 assert answer in refused, (who, method, path, issue, answer)
+    # signing in goes on to a page of this site only, whatever ``next`` says
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        client = httpx.Client(base_url=site.url)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login", params={"next": target}).text)
+        assert csrf is not None
+        answer = client.post("/login", data={"username": "doc-gia", "password": PASSWORD,
+                                             "csrf": csrf.group(1), "next": target})
+        assert answer.status_code == 303 and answer.headers["location"] == "/", target
     # nothing of the attempts above changed an issue
     records = {r.id: r for r in Archive.open(site.archive).issues()}
     assert records[public].visibility == "public" and records[internal].visibility == "internal"

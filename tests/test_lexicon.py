@@ -4,6 +4,7 @@ page, real Tesseract, real correction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,22 @@ def test_a_misread_term_is_put_right_unless_its_syllable_makes_another_word(hook
     # "bộ đội", "bộ trưởng", "bộ phận" are words of their own: "chỉ" (only) stays
     for text in ("tôi chỉ bộ đội thôi", "chỉ bộ trưởng mới ký", "chỉ bộ phận kế toán biết"):
         assert corrected(text) == text
+
+
+def test_a_compound_running_text_never_uses_keeps_no_misread() -> None:
+    """"bộ chọn" (a selector) stands in the dictionary and in no running text: it does not
+    shield Tesseract's "chỉ bộ" (read with the hook at 95, the plain "i" at 40)."""
+    model = default_model()
+    words = _read("Ở thôn Phú Lộc, chỉ bộ chọn cách làm", 40.0)
+    assert [(c.raw, c.corrected) for c in model.correct(words)] == [("chỉ", "chi")]
+
+
+def test_a_sentence_split_into_two_paragraphs_is_one_run() -> None:
+    """Tesseract may end a paragraph inside a sentence ("... của chỉ" / "bộ. Những năm"):
+    a paragraph opening in lower case goes on with the words before it; one opening with a
+    capital starts anew."""
+    model = default_model()
+    for first_of_next, wanted in (("bộ.", [("chỉ", "chi")]), ("Bộ.", [])):
+        words = _read(f"nghị quyết của chỉ {first_of_next} Những năm", 40.0)
+        words[4] = replace(words[4], new_paragraph=True)
+        assert [(c.raw, c.corrected) for c in model.correct(words)] == wanted, first_of_next

@@ -248,11 +248,13 @@ class DiacriticModel:
         return corrections
 
     def _runs(self, words: Sequence[OcrWord]) -> list[list[_Slot]]:
-        """Runs of neighbouring syllables: punctuation, digits and paragraph ends cut them."""
+        """Runs of neighbouring syllables: punctuation, digits and paragraph ends cut them
+        (but a paragraph whose first word is in lower case goes on with the sentence before
+        it: OCR split the text there, "nghị quyết của chỉ" / "bộ. Những năm ...")."""
         runs: list[list[_Slot]] = [[]]
         for i, word in enumerate(words):
             match = _LETTERS.match(word.text)
-            if word.new_paragraph or match is None or match.group(1):
+            if (word.new_paragraph and not word.text[:1].islower()) or match is None or match.group(1):
                 runs.append([])
             if match is None:
                 continue
@@ -362,11 +364,13 @@ class DiacriticModel:
             pairs.append(((path[k], path[k + 1]), (run[k].observed, path[k + 1])))
         return any(new in self._terms and old in self._misreads for new, old in pairs)
 
-    def _other_word(self, pair: tuple[str, str], three: tuple[str, str, str]) -> bool:
-        """The pair is a dictionary compound, and the three syllables holding it no lexicon
+    def _other_word(self, pair: tuple[str, str], three: tuple[str, str, str], used: bool) -> bool:
+        """The pair is a dictionary compound (``used``: one that running text uses too, the
+        dictionary's own entry counting once), and the three syllables holding it no lexicon
         term, whatever their marks ("chỉ bộ đội": "bộ đội"; but "chỉ ủy viên" is "chi ủy
         viên", a term)."""
-        return pair in compound_pairs() and tuple(fold(s) for s in three) not in self._triples
+        return (pair in compound_pairs() and (not used or self._bigrams[pair] > 1)
+                and tuple(fold(s) for s in three) not in self._triples)
 
     def _log_unigram(self, form: str) -> float:
         return math.log((self._unigrams[form] + 0.1) / self._total)
@@ -388,14 +392,21 @@ class DiacriticModel:
         side = self._misreads.get((left, right))
         if not term and side is None:
             return self._log_bigram(left, right)
-        bound_right = k + 1 < len(run) and any(self._other_word((right, c), (left, right, c))
-                                                 for c in run[k + 1].candidates)
-        bound_left = k >= 2 and any(self._other_word((c, left), (c, left, right))
-                                    for c in run[k - 2].candidates)
+
+        def bound(on_right: bool, used: bool) -> bool:
+            # with the neighbour as read (any marking of it would find a compound nearly
+            # everywhere: "Chỉ bộ Hòa Mỹ" is no "bộ hỏa")
+            if on_right:
+                return k + 1 < len(run) and self._other_word(
+                    (right, after := run[k + 1].observed), (left, right, after), used)
+            return k >= 2 and self._other_word(
+                (before := run[k - 2].observed, left), (before, left, right), used)
+
         if term:
-            return self._log_bigram(left, right, term if bound_left or bound_right else 0)
-        bound = bound_right if side == 0 else bound_left  # the term's own syllable, elsewhere bound
-        return self._log_bigram(left, right) - (0 if bound else MISREAD_PENALTY)
+            return self._log_bigram(left, right, term if bound(False, False) or bound(True, False) else 0)
+        # the term's own syllable bound elsewhere, in a compound running text uses: "bộ chọn"
+        # (a selector) stands in the dictionary alone, and "chỉ bộ chọn" is "chi bộ chọn"
+        return self._log_bigram(left, right) - (0 if bound(side == 0, True) else MISREAD_PENALTY)
 
     @staticmethod
     def _restore_case(read: str, form: str) -> str:
