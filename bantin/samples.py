@@ -130,11 +130,19 @@ def _degrade(page: Image.Image, noise: float, seed: int) -> Image.Image:
     return page
 
 
-def render_issue(issue: SampleIssue, dpi: int = 150, noise: float = 0.0) -> list[Image.Image]:
+def render_issue(issue: SampleIssue, dpi: int = 150, noise: float = 0.0,
+                 cover_title: bool = False) -> list[Image.Image]:
+    """The issue's pages: each page's first paragraph (its article's title) set large, and
+    the cover's masthead and issue line; ``cover_title``: the cover's article title too
+    (as the bulletin sets it; without, the cover is a page no title marks out)."""
     return [
-        render_page(paras, dpi=dpi, masthead_lines=2 if n == 0 else 1, noise=noise, seed=n)
+        render_page(paras, dpi=dpi, masthead_lines=_large_lines(n, cover_title), noise=noise, seed=n)
         for n, paras in enumerate(issue.pages)
     ]
+
+
+def _large_lines(page: int, cover_title: bool) -> int:
+    return (3 if cover_title else 2) if page == 0 else 1
 
 
 def save_image_pdf(pages: Sequence[Image.Image], path: Path, dpi: int = 150) -> Path:
@@ -160,8 +168,9 @@ def save_tiff(pages: Sequence[Image.Image], path: Path, dpi: int = 150) -> Path:
     return path
 
 
-def save_text_pdf(issue: SampleIssue, path: Path) -> Path:
-    """A born-digital PDF with a real text layer (fonts embedded), as recent issues are."""
+def save_text_pdf(issue: SampleIssue, path: Path, cover_title: bool = False) -> Path:
+    """A born-digital PDF with a real text layer (fonts embedded), as recent issues are;
+    large lines as ``render_issue`` sets them."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -174,7 +183,7 @@ def save_text_pdf(issue: SampleIssue, path: Path) -> Path:
     for n, paragraphs in enumerate(issue.pages):
         y = height - 60
         for i, paragraph in enumerate(paragraphs):
-            bold = i < (2 if n == 0 else 1)
+            bold = i < _large_lines(n, cover_title)
             font, size = ("BantinSerifBold", 15) if bold else ("BantinSerif", 11)
             words, line = paragraph.split(), ""
             for word in [*words, None]:
@@ -201,9 +210,9 @@ def write_demo_scans(folder: Path, dpi: int = 200) -> list[Path]:
     for issue, kind in zip(issues, kinds, strict=False):
         name = f"ban-tin-{issue.name}"
         if kind == "text-pdf":
-            paths.append(save_text_pdf(issue, folder / f"{name}.pdf"))
+            paths.append(save_text_pdf(issue, folder / f"{name}.pdf", cover_title=True))
             continue
-        pages = render_issue(issue, dpi=dpi, noise=0.3)
+        pages = render_issue(issue, dpi=dpi, noise=0.3, cover_title=True)
         if kind == "image-pdf":
             paths.append(save_image_pdf(pages, folder / f"{name}.pdf", dpi=dpi))
         elif kind == "image-folder":
