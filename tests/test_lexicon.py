@@ -79,3 +79,19 @@ def test_a_sentence_split_into_two_paragraphs_is_one_run() -> None:
         words = _read(f"nghị quyết của chỉ {first_of_next} Những năm", 40.0)
         words[4] = replace(words[4], new_paragraph=True)
         assert [(c.raw, c.corrected) for c in model.correct(words)] == wanted, first_of_next
+
+
+def test_a_letter_read_with_other_marks_may_bear_one_ocr_did_not_list() -> None:
+    """A real scan's heading: Tesseract read "ĐÓI VỚI" with "Ồ" beside the "Ó" (11.7) and
+    "Ố" at 0; "đối với" is what the sources say. A letter whose alternatives are other
+    letters stays as read."""
+    model = default_model()
+
+    def read(o_choices: tuple[tuple[str, float], ...]) -> list[OcrWord]:
+        choices = ((("Đ", 95.1),), o_choices, (("I", 90.5),))
+        return [OcrWord("CỦA", False, (), 95.0), OcrWord("APG", False, (), 90.0),
+                OcrWord("ĐÓI", False, choices, 92.0), OcrWord("VỚI", False, (), 95.0)]
+
+    weighed = (("Ó", 94.8), ("Ồ", 11.7), ("Ỏ", 1.4), ("Ố", 0.0))
+    assert [(c.raw, c.corrected) for c in model.correct(read(weighed))] == [("ĐÓI", "ĐỐI")]
+    assert model.correct(read((("Ó", 94.8), ("C", 11.7)))) == []

@@ -53,6 +53,10 @@ CONFIDENCE_WEIGHT = 0.7  # thinking OCR misread a word costs this times its conf
 UNSURE_COST = 1.5  # ... and this much when OCR gave no confidence
 SEEN_FLOOR = 1.0  # how sure OCR is (0..100) of a character it did not offer as an alternative
 MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
+# Tesseract lists a few alternatives per character, not every marking of a letter ("ĐÓI"
+# read with "Ồ" beside it, and "Ố" at 0): a marking it left out of a letter it weighed
+# with another of its marks counts this share of the best of them
+MARK_ECHO = 0.5
 NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 2.5  # a change must make the reading e^2.5 (12) times likelier than what was read
 COUNTING_VERSION = 4  # raise when from_sources counts differently: cached counts are rebuilt
@@ -322,6 +326,10 @@ class DiacriticModel:
                 for character, sure in choice:  # "ồ" and "Ồ" are one choice here
                     seen[character.lower()] = max(sure, seen.get(character.lower(), 0.0))
                 was, now = seen.get(read.lower(), 1.0), seen.get(new.lower(), 0.0)
+                if not now:  # a letter OCR weighed with other marks may bear this one too
+                    now = MARK_ECHO * max((sure for c, sure in seen.items()
+                                           if c != read.lower() and fold(c) == fold(new.lower())),
+                                          default=0.0)
                 cost += math.log(max(was, 1.0) / max(now, SEEN_FLOOR))
         return cost
 
