@@ -93,7 +93,7 @@ class Tesseract:
         listing.write_text("".join(f"{image}\n" for image in images), encoding="utf-8")
         base = workdir / "lines"
         config = " ".join(filter(None, ["--psm 7 -c tessedit_create_hocr=1 -c hocr_font_info=0",
-                                        "-c lstm_choice_mode=2" if alternatives else "",
+                                        ALTERNATIVES if alternatives else "",
                                         _tessdata_config(self.tessdata_dir)]))
         _run(listing, base, self.lang, config, self.timeout)
         hocr = base.with_suffix(".hocr").read_text(encoding="utf-8")
@@ -112,6 +112,13 @@ class Tesseract:
             return 0  # too little text to tell: leave the page as it is
         found = re.search(r"Rotate: (\d+)", osd)
         return int(found.group(1)) % 360 if found else 0
+
+
+# Each character's alternatives in the hOCR, from the beam search's first pass alone: its
+# later passes (lstm_choice_iterations, 5 by default) list one more alternative each and
+# cost 15-20% more Tesseract time; the correction lets a letter weighed with another of its
+# marks bear the markings not listed (vntext.diacritics.MARK_ECHO).
+ALTERNATIVES = "-c lstm_choice_mode=2 -c lstm_choice_iterations=1"
 
 
 @cache
@@ -172,11 +179,11 @@ def ocr_image(image: Path, lang: str, dpi: int | None, workdir: Path, tessdata_d
     """OCR a page image file (PGM/PPM, JPEG, PNG or TIFF) in one Tesseract run."""
     base = workdir / "ocr"
     # The three outputs by variable, not by config file name: a --tessdata-dir of models
-    # alone (tessdata_best) has no configs folder. lstm_choice_mode=2: each character's
-    # alternatives in the hOCR (about 14% more Tesseract time, so only when asked).
+    # alone (tessdata_best) has no configs folder; the alternatives (ALTERNATIVES) only
+    # when asked.
     config = " ".join(filter(None, [
         "-c tessedit_create_txt=1 -c tessedit_create_hocr=1 -c hocr_font_info=0",
-        "-c tessedit_create_pdf=1 -c textonly_pdf=1", "-c lstm_choice_mode=2" if alternatives else "",
+        "-c tessedit_create_pdf=1 -c textonly_pdf=1", ALTERNATIVES if alternatives else "",
         "-c thresholding_method=2" if sauvola else "",
         f"--dpi {dpi}" if dpi else "", _tessdata_config(tessdata_dir),
     ]))

@@ -53,9 +53,9 @@ CONFIDENCE_WEIGHT = 0.7  # thinking OCR misread a word costs this times its conf
 UNSURE_COST = 1.5  # ... and this much when OCR gave no confidence
 SEEN_FLOOR = 1.0  # how sure OCR is (0..100) of a character it did not offer as an alternative
 MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
-# Tesseract lists a few alternatives per character, not every marking of a letter ("ĐÓI"
-# read with "Ồ" beside it, and "Ố" at 0): a marking it left out of a letter it weighed
-# with another of its marks counts this share of the best of them
+# Tesseract lists few alternatives per character (pipeline.ocr asks for the first pass's
+# only), not every marking of a letter ("ĐÓI" read with "Ồ" beside it): a marking it left
+# out of a letter it weighed with another of its marks counts this share of the best of them
 MARK_ECHO = 0.5
 NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 2.5  # a change must make the reading e^2.5 (12) times likelier than what was read
