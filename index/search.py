@@ -365,12 +365,13 @@ def _rank(
     word as typed is measured by those words alone unless near forms make the phrase on it
     (scattered near forms say nothing of it), a near candidate by the near forms."""
     scored = []
+    has_near = near != typed
     for c in candidates:
         if _key(c) not in strict_keys:
             scored.append((features(near, c, False), c))
             continue
         found = features(typed, c, True)
-        if not found.phrase and near != typed:
+        if not found.phrase and has_near:
             completed = features(near, c, True)
             found = completed if completed.phrase else found
         scored.append((found, c))

@@ -327,9 +327,9 @@ class DiacriticModel:
                     seen[character.lower()] = max(sure, seen.get(character.lower(), 0.0))
                 was, now = seen.get(read.lower(), 1.0), seen.get(new.lower(), 0.0)
                 if not now:  # a letter OCR weighed with other marks may bear this one too
+                    letter = fold(new.lower())
                     now = MARK_ECHO * max((sure for c, sure in seen.items()
-                                           if c != read.lower() and fold(c) == fold(new.lower())),
-                                          default=0.0)
+                                           if c != read.lower() and fold(c) == letter), default=0.0)
                 cost += math.log(max(was, 1.0) / max(now, SEEN_FLOOR))
         return cost
 
@@ -405,10 +405,14 @@ class DiacriticModel:
             # with the neighbour as read (any marking of it would find a compound nearly
             # everywhere: "Chỉ bộ Hòa Mỹ" is no "bộ hỏa")
             if on_right:
-                return k + 1 < len(run) and self._other_word(
-                    (right, after := run[k + 1].observed), (left, right, after), used)
-            return k >= 2 and self._other_word(
-                (before := run[k - 2].observed, left), (before, left, right), used)
+                if k + 1 >= len(run):
+                    return False
+                after = run[k + 1].observed
+                return self._other_word((right, after), (left, right, after), used)
+            if k < 2:
+                return False
+            before = run[k - 2].observed
+            return self._other_word((before, left), (before, left, right), used)
 
         if term:
             return self._log_bigram(left, right, term if bound(False, False) or bound(True, False) else 0)
