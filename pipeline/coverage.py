@@ -39,9 +39,12 @@ class InkMap:
     @classmethod
     def of(cls, image: Path) -> InkMap:
         with Image.open(image) as page:
+            width, height = page.size
+            if page.format == "JPEG":  # libjpeg scales as it decodes: a fraction of a full decode
+                page.draft("L", (WORKING_WIDTH, height * WORKING_WIDTH // width))
             grey = page.convert("L")
-        scale = grey.width / WORKING_WIDTH
-        small = grey.resize((WORKING_WIDTH, max(1, round(grey.height / scale))), Image.Resampling.BOX)
+        scale = width / WORKING_WIDTH
+        small = grey.resize((WORKING_WIDTH, max(1, round(height / scale))), Image.Resampling.BOX)
         small = small.filter(ImageFilter.GaussianBlur(0.6))
         background = small.filter(ImageFilter.BoxBlur(12))
         ink = ImageChops.subtract(background, small).point(lambda v: 255 if v > DARKER else 0)

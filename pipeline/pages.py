@@ -131,7 +131,7 @@ def process_page(job: PageJob) -> PageResult:
                                            or vietnamese_share(again.text) > known + KNOWN_GAIN):
                     image, ocr, confidence, words, rotation = upright, again, better, count, angle
                     read, preview = upright, _preview(image)
-        ocr, unread = _read_all_ink(job, read, dpi, workdir, ocr)
+        ocr, unread = _read_all_ink(job, image, read, dpi, workdir, ocr)
         confidence, words = mean_confidence(ocr.hocr)
         width, height = image_size(image)
         lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir, job.correct)
@@ -154,17 +154,19 @@ def process_page(job: PageJob) -> PageResult:
         )
 
 
-def _read_all_ink(job: PageJob, image: Path, dpi: int, workdir: Path,
+def _read_all_ink(job: PageJob, image: Path, read: Path, dpi: int, workdir: Path,
                   ocr: OcrOutput) -> tuple[OcrOutput, list[list[int]]]:
     """The reading that leaves least of the page's ink unread: where the first left much
     (pipeline.coverage), the page is read again binarised by local contrast (Sauvola),
     kept if it covers more without reading less Vietnamese. The regions still unread
-    when the page stays doubtful, for the archivist's report."""
+    when the page stays doubtful, for the archivist's report. The ink is judged on the
+    page ``image`` (a scanner's JPEG decodes at a reduced scale), the reading done on
+    ``read``, the same page as Tesseract reads it."""
     ink = InkMap.of(image)
     first = ink.reading(ocr.hocr)
     if not first.doubtful:
         return ocr, []
-    again = job.ocr.recognize(image, dpi, workdir, alternatives=job.correct, sauvola=True)
+    again = job.ocr.recognize(read, dpi, workdir, alternatives=job.correct, sauvola=True)
     second = ink.reading(again.hocr)
     known = vietnamese_share(ocr.text) if ocr.text.split() else 0.0
     if second.unread_cells < first.unread_cells and vietnamese_share(again.text) >= known - KNOWN_GAIN:

@@ -59,7 +59,7 @@ MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
 MARK_ECHO = 0.5
 NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 2.5  # a change must make the reading e^2.5 (12) times likelier than what was read
-COUNTING_VERSION = 4  # raise when from_sources counts differently: cached counts are rebuilt
+COUNTING_VERSION = 6  # raise when from_sources counts differently: cached counts are rebuilt
 COMPOUND_PSEUDO_COUNT = 1
 # The bulletin's own words (vntext/data/party-lexicon.txt) count as seen this often: the
 # news text holds "chi bộ" a few times and "chỉ" (only) thousands, so OCR's "chỉ bộ"
@@ -105,12 +105,21 @@ class _Slot:
     suffix: str
     observed: str  # canonical, lower-case
     candidates: tuple[str, ...]  # canonical forms, the observed one first
-    choices: tuple[Choice, ...]  # per character of ``core``, or none
-    confidence: float | None
+    # per character of ``core`` (none when OCR gave no alternatives), what OCR offered
+    # there: how sure it was of each letter (lower case), and of each base letter the
+    # surest of its marked forms other than the one read (for MARK_ECHO)
+    offered: tuple[tuple[dict[str, float], dict[str, float]], ...]
+    misread: float  # what it costs to think OCR misread the word at all
 
 
-# unigrams, bigrams, spellings, lexicon pairs
-Counts = tuple[dict[str, int], dict[tuple[str, str], int], dict[str, str], dict[tuple[str, ...], int]]
+# unigrams, bigrams, spellings, lexicon pairs, dictionary compounds' pairs
+Counts = tuple[dict[str, int], dict[tuple[str, str], int], dict[str, str], dict[tuple[str, ...], int],
+               frozenset[tuple[str, str]]]
+# what the choice reads of the counts, worked out from them (DiacriticModel.__init__):
+# forms by folded form, lexicon triples folded, terms' misreads, pairs and distinct
+# syllables seen after each syllable, syllables seen before each one
+Derived = tuple[dict[str, list[str]], set[tuple[str, ...]], dict[tuple[str, str], int], dict[str, int],
+                dict[str, int], dict[str, frozenset[str]]]
 
 
 class DiacriticModel:
@@ -118,35 +127,55 @@ class DiacriticModel:
     the choice they drive."""
 
     def __init__(self, unigrams: Counter[str], bigrams: Counter[tuple[str, str]],
-                 spelling: dict[str, str], terms: dict[tuple[str, ...], int] | None = None) -> None:
+                 spelling: dict[str, str], terms: dict[tuple[str, ...], int] | None = None,
+                 compounds: frozenset[tuple[str, str]] = frozenset(), derived: Derived | None = None) -> None:
         self._unigrams = unigrams
         self._bigrams = bigrams
         self._spelling = spelling  # canonical -> the display spelling the sources use
         # the lexicon's terms: each pair of neighbouring syllables with what it adds to the
         # pair's count, and each run of three
         self._terms = terms or {}
+        # neighbouring syllables (lower case) inside the dictionaries' compounds ("vệ sinh",
+        # "đảng bộ", "bộ đội"): where a syllable stands in one, it is part of another word
+        self._compounds = compounds
         self._total = sum(unigrams.values()) + len(unigrams)
-        self._forms: dict[str, list[str]] = {}
-        for syllable in unigrams:
-            self._forms.setdefault(fold(syllable), []).append(syllable)
+        # per syllable, also those before it in a pair seen or a term's misread (see _step)
+        self._forms, self._triples, self._misreads, left, followers, self._before = derived or self._derive()
+        self._left = Counter(left)  # pairs seen starting with a syllable
+        self._followers = Counter(followers)  # distinct syllables seen after it
+
+    def _derive(self) -> Derived:
+        forms: dict[str, list[str]] = {}
+        for syllable in self._unigrams:
+            forms.setdefault(fold(syllable), []).append(syllable)
+        triples = {tuple(fold(s) for s in t) for t in self._terms if len(t) == 3}
         # A pair no source holds that differs from a lexicon term by a mark ("chỉ bộ" for
         # "chi bộ") is what OCR makes of the term, not a word of its own: the bulletin
         # prints the term on every page, and the news text says nothing of the variant.
-        self._triples = {tuple(fold(s) for s in t) for t in self._terms if len(t) == 3}
         # Each such pair is kept with the side that differs (0 left, 1 right).
-        self._misreads: dict[tuple[str, str], int] = {}
+        misreads: dict[tuple[str, str], int] = {}
         for left, right in (t for t in self._terms if len(t) == 2):
-            for variant in self._forms.get(fold(left), ()):
-                if variant != left and not bigrams[(variant, right)]:
-                    self._misreads[(variant, right)] = 0
-            for variant in self._forms.get(fold(right), ()):
-                if variant != right and not bigrams[(left, variant)]:
-                    self._misreads[(left, variant)] = 1
-        self._left: Counter[str] = Counter()  # pairs seen starting with a syllable
-        self._followers: Counter[str] = Counter()  # distinct syllables seen after it
-        for (left, _), count in bigrams.items():
-            self._left[left] += count
-            self._followers[left] += 1
+            for variant in forms.get(fold(left), ()):
+                if variant != left and not self._bigrams[(variant, right)]:
+                    misreads[(variant, right)] = 0
+            for variant in forms.get(fold(right), ()):
+                if variant != right and not self._bigrams[(left, variant)]:
+                    misreads[(left, variant)] = 1
+        lefts: Counter[str] = Counter()
+        before: dict[str, set[str]] = {}
+        for (left, right), count in self._bigrams.items():
+            lefts[left] += count
+            before.setdefault(right, set()).add(left)
+        for left, right in misreads:
+            before.setdefault(right, set()).add(left)
+        followers = Counter(left for left, _ in self._bigrams)
+        return (forms, triples, misreads, dict(lefts), dict(followers),
+                {right: frozenset(lefts_of) for right, lefts_of in before.items()})
+
+    def derived(self) -> Derived:
+        """What ``__init__`` works out of the counts (``default_model`` caches it too)."""
+        return (self._forms, self._triples, self._misreads, dict(self._left), dict(self._followers),
+                self._before)
 
     @classmethod
     def from_sources(cls, dictionaries: Iterable[Path], texts: Iterable[Path],
@@ -159,6 +188,7 @@ class DiacriticModel:
         bigrams: Counter[tuple[str, str]] = Counter()
         spelling: dict[str, str] = {}
         terms: Counter[tuple[str, ...]] = Counter()
+        compounds: set[tuple[str, str]] = set()
 
         def syllables_of(text: str) -> list[str] | None:
             parts = unicodedata.normalize("NFC", text).split()
@@ -177,6 +207,8 @@ class DiacriticModel:
                 unigrams.update(forms)
                 for pair in zip(forms, forms[1:], strict=False):
                     bigrams[pair] += COMPOUND_PSEUDO_COUNT
+                lower = [form.lower() for form in forms]
+                compounds.update(zip(lower, lower[1:], strict=False))
         for path in lexicons:
             for line in path.read_text(encoding="utf-8").splitlines():
                 forms = None if line.startswith("#") else syllables_of(line)
@@ -202,7 +234,7 @@ class DiacriticModel:
                 chain = ([previous] if previous else []) + forms
                 bigrams.update(zip(chain, chain[1:], strict=False))
                 previous = forms[-1]
-        return cls(unigrams, bigrams, spelling, dict(terms))
+        return cls(unigrams, bigrams, spelling, dict(terms), frozenset(compounds))
 
     def with_trusted(self, trusted: TrustedCounts) -> DiacriticModel:
         """This model with the archive's trusted text counted in, as running text is
@@ -211,11 +243,16 @@ class DiacriticModel:
             return self
         unigrams = self._unigrams + Counter({k: n * TRUSTED_WEIGHT for k, n in trusted.unigrams.items()})
         bigrams = self._bigrams + Counter({k: n * TRUSTED_WEIGHT for k, n in trusted.bigrams.items()})
-        return DiacriticModel(unigrams, bigrams, self._spelling, self._terms)
+        return DiacriticModel(unigrams, bigrams, self._spelling, self._terms, self._compounds)
 
     def counts(self) -> Counts:
         """What the model is built from, as plain values (what ``default_model`` caches)."""
-        return dict(self._unigrams), dict(self._bigrams), dict(self._spelling), dict(self._terms)
+        return (dict(self._unigrams), dict(self._bigrams), dict(self._spelling), dict(self._terms),
+                self._compounds)
+
+    @property
+    def compounds(self) -> frozenset[tuple[str, str]]:
+        return self._compounds
 
     def is_syllable(self, form: str) -> bool:
         return form in self._unigrams
@@ -266,10 +303,8 @@ class DiacriticModel:
             observed = canonical(core)
             candidates = [observed] + [f for f in self._forms.get(fold(observed), []) if f != observed]
             choices = word.choices[len(prefix):len(prefix) + len(core)] if word.choices else ()
-            if len(choices) != len(core):
-                choices = ()
-            runs[-1].append(_Slot(i, prefix, core, suffix, observed, tuple(candidates), choices,
-                                  word.confidence))
+            runs[-1].append(_Slot(i, prefix, core, suffix, observed, tuple(candidates),
+                                  _offered(core, choices), _misread_cost(word.confidence)))
             if suffix:
                 runs.append([])
         return [run for run in runs if run]
@@ -278,17 +313,11 @@ class DiacriticModel:
         # Viterbi over the run: emission = cost of the change, transition = bigram log-prob
         best: list[dict[str, tuple[float, str | None]]] = []
         for k, slot in enumerate(run):
-            column: dict[str, tuple[float, str | None]] = {}
-            for form in slot.candidates:
-                emit = -self._change_cost(slot, form)
-                if k == 0:
-                    column[form] = (emit + self._log_unigram(form), None)
-                    continue
-                column[form] = max(
-                    ((score + emit + self._transition(run, k, prev, form), prev)
-                     for prev, (score, _) in best[-1].items()),
-                )
-            best.append(column)
+            emits = {form: -self._change_cost(slot, form) for form in slot.candidates}
+            if k == 0:
+                best.append({form: (emit + self._log_unigram(form), None) for form, emit in emits.items()})
+            else:
+                best.append(self._step(run, k, best[-1], emits))
         form = max(best[-1], key=lambda f: best[-1][f][0])
         path = [form]
         for column in reversed(best[1:]):
@@ -309,28 +338,45 @@ class DiacriticModel:
             corrections.append(Correction(slot.index, raw, slot.prefix + new + slot.suffix))
         return corrections
 
+    def _step(self, run: list[_Slot], k: int, previous: dict[str, tuple[float, str | None]],
+              emits: dict[str, float]) -> dict[str, tuple[float, str | None]]:
+        """One Viterbi column: each form's best score and the form before it. Most pairs
+        of candidates no source holds, and such a pair's log-probability is a part of its
+        left form plus a part of its right one (``_log_bigram`` with no count): the best
+        left form for them is found once per column; the pairs a source holds, and lexicon
+        terms' misreads, are weighed one by one."""
+        lefts = sorted(((score + self._log_unseen_after(prev), prev)
+                        for prev, (score, _) in previous.items()), reverse=True)
+        column: dict[str, tuple[float, str | None]] = {}
+        for form, emit in emits.items():
+            before = self._before.get(form, frozenset())
+            seen = [prev for prev in previous if prev in before]
+            unseen = self._log_unigram(form)
+            value, back = next(((score + unseen, prev) for score, prev in lefts if prev not in seen),
+                               (-math.inf, None))
+            for prev in seen:
+                score = previous[prev][0] + self._transition(run, k, prev, form)
+                if score > value:
+                    value, back = score, prev
+            column[form] = (value + emit, back)
+        return column
+
     def _change_cost(self, slot: _Slot, form: str) -> float:
         """What it costs to believe the page shows ``form`` where OCR read ``slot.core``:
         per character changed, how much less sure OCR was of it than of what it read."""
         if form == slot.observed:
             return 0.0 if self.is_syllable(form) else NOT_A_SYLLABLE
-        cost = _misread_cost(slot.confidence)
-        if not slot.choices:
+        cost = slot.misread
+        if not slot.offered:
             return cost + MARK_COST * _marks_changed(slot.observed, form)
-        shown = self._restore_case(slot.core, self._spelling.get(form, form))
+        shown = self._spelling.get(form, form)  # lower case, as the letters offered
         if len(shown) != len(slot.core):
             return math.inf
-        for read, new, choice in zip(slot.core, shown, slot.choices, strict=True):
-            if read.lower() != new.lower():
-                seen: dict[str, float] = {}
-                for character, sure in choice:  # "ồ" and "Ồ" are one choice here
-                    seen[character.lower()] = max(sure, seen.get(character.lower(), 0.0))
-                was, now = seen.get(read.lower(), 1.0), seen.get(new.lower(), 0.0)
-                if not now:  # a letter OCR weighed with other marks may bear this one too
-                    letter = fold(new.lower())
-                    now = MARK_ECHO * max((sure for c, sure in seen.items()
-                                           if c != read.lower() and fold(c) == letter), default=0.0)
-                cost += math.log(max(was, 1.0) / max(now, SEEN_FLOOR))
+        for read, new, (seen, echo) in zip(slot.core.lower(), shown, slot.offered, strict=True):
+            if read != new:
+                # a letter OCR weighed with other marks may bear this one too
+                now = seen.get(new) or MARK_ECHO * echo.get(fold(new), 0.0)
+                cost += math.log(max(seen.get(read, 1.0), 1.0) / max(now, SEEN_FLOOR))
         return cost
 
     def _gain(self, run: list[_Slot], path: list[str], k: int) -> float:
@@ -377,11 +423,16 @@ class DiacriticModel:
         dictionary's own entry counting once), and the three syllables holding it no lexicon
         term, whatever their marks ("chỉ bộ đội": "bộ đội"; but "chỉ ủy viên" is "chi ủy
         viên", a term)."""
-        return (pair in compound_pairs() and (not used or self._bigrams[pair] > 1)
+        return (pair in self._compounds and (not used or self._bigrams[pair] > 1)
                 and tuple(fold(s) for s in three) not in self._triples)
 
     def _log_unigram(self, form: str) -> float:
         return math.log((self._unigrams[form] + 0.1) / self._total)
+
+    def _log_unseen_after(self, left: str) -> float:
+        """``_log_bigram(left, right)`` less ``_log_unigram(right)`` for a pair never seen."""
+        seen = self._followers[left] + 1
+        return math.log(seen / (self._left[left] + seen))
 
     def _log_bigram(self, left: str, right: str, less: int = 0) -> float:
         """Witten-Bell: a syllable seen before many different ones leaves much of its
@@ -429,6 +480,24 @@ class DiacriticModel:
         return form
 
 
+def _offered(core: str, choices: tuple[Choice, ...]) -> tuple[tuple[dict[str, float], dict[str, float]], ...]:
+    """Per character of ``core``, what OCR offered there (see ``_Slot.offered``); none
+    when its choices do not match the letters one for one."""
+    if len(choices) != len(core):
+        return ()
+    offered = []
+    for read, choice in zip(core.lower(), choices, strict=True):
+        seen: dict[str, float] = {}
+        for character, sure in choice:  # "ồ" and "Ồ" are one choice here
+            seen[character.lower()] = max(sure, seen.get(character.lower(), 0.0))
+        echo: dict[str, float] = {}
+        for character, sure in seen.items():
+            if character != read:
+                echo[fold(character)] = max(sure, echo.get(fold(character), 0.0))
+        offered.append((seen, echo))
+    return tuple(offered)
+
+
 def _misread_cost(confidence: float | None) -> float:
     """What it costs to think OCR misread a word at all. Tesseract's word confidence tells:
     on real and synthetic scans, words it read at 90 or more held a wrong mark about once
@@ -468,15 +537,15 @@ def default_model() -> DiacriticModel:
     ]).encode()).hexdigest()[:16]
     cached = _cache_dir() / f"diacritics-{key}.marshal"
     try:
-        unigrams, bigrams, spelling, terms = marshal.loads(cached.read_bytes())
-        return DiacriticModel(Counter(unigrams), Counter(bigrams), spelling, terms)
+        (unigrams, bigrams, spelling, terms, compounds), derived = marshal.loads(cached.read_bytes())
+        return DiacriticModel(Counter(unigrams), Counter(bigrams), spelling, terms, compounds, derived)
     except (OSError, ValueError, EOFError, TypeError):
         pass
     model = DiacriticModel.from_sources(dictionaries, texts, lexicons)
     with contextlib.suppress(OSError):
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps(model.counts()))
+        partial.write_bytes(marshal.dumps((model.counts(), model.derived())))
         partial.replace(cached)  # atomic: a worker never reads half a file
     return model
 
@@ -501,20 +570,12 @@ def _with_trusted(path: str, stamp: int) -> DiacriticModel:
     return default_model().with_trusted(counts)
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bantin"
-
-
-@cache
 def compound_pairs() -> frozenset[tuple[str, str]]:
     """Neighbouring syllables (canonical, lower case) inside the compounds of underthesea's
     dictionary ("vệ sinh", "đảng bộ", "chỉ đạo"): where a syllable stands in one of them on
     a page, it is part of another word than the one-syllable word a query asked for."""
-    pairs: set[tuple[str, str]] = set()
-    path = underthesea_dir() / "corpus" / "data" / "Viet74K.txt"
-    with contextlib.suppress(OSError):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = [canonical(p).lower() for p in unicodedata.normalize("NFC", line).split()]
-            if len(parts) > 1 and all(p.isalpha() for p in parts):
-                pairs.update(zip(parts, parts[1:], strict=False))
-    return frozenset(pairs)
+    return default_model().compounds
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bantin"
