@@ -131,9 +131,9 @@ def grey_for_ocr(path: Path, folder: Path) -> Path:
     with Image.open(path) as image:
         if image.format != "JPEG" or image.mode != "RGB":
             return path
-        image.draft("L", image.size)
+        image.draft("L", image.size)  # now a grey image: saved as decoded, no copy
         target = folder / "grey.pgm"
-        image.convert("L").save(target, "PPM")
+        image.save(target, "PPM")
     return target
 
 
