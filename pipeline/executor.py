@@ -1,8 +1,9 @@
 """The executor seam: where page work runs.
 
 Any ``concurrent.futures``-style executor serves: the local process pool, or a Dask
-distributed cluster (``dask_cluster``). The ingest job only submits ``process_page`` and
-waits on the futures it gets back; it stays the single writer of the archive.
+distributed cluster (``dask_cluster``). The ingest job only submits ``process_pages`` (a
+few pages of one issue at a time) and waits on the futures it gets back; it stays the
+single writer of the archive.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from typing import Protocol
 
 from archive.errors import _
 from pipeline.errors import InputError, MissingDependency
-from pipeline.pages import PageResult, init_worker
+from pipeline.pages import PageOutcome, init_worker
 from pipeline.probe import PageJob
-from pipeline.stream import pack, run_streamed
+from pipeline.stream import PageData, pack, run_streamed
+
+PageGroup = tuple[PageJob, ...]  # pages of one issue that share a Tesseract run
+PagesFn = Callable[[PageGroup], list[PageOutcome]]
 
 
 class PageExecutor(Protocol):
-    def submit(self, fn: Callable[[PageJob], PageResult], job: PageJob, /) -> Future[PageResult]: ...
+    def submit(self, fn: PagesFn, group: PageGroup, /) -> Future[list[PageOutcome]]: ...
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None: ...
 
@@ -43,10 +47,10 @@ def capacity(executor: PageExecutor, asked: int) -> int:
     return threads if isinstance(threads, int) and threads > 0 else asked
 
 
-def on_worker(fn: Callable[[PageJob], PageResult], job: PageJob) -> PageResult:
+def on_worker(fn: PagesFn, group: PageGroup) -> list[PageOutcome]:
     """Run page work on a cluster worker, set up as the local pool sets up its processes."""
     init_worker()
-    return fn(job)
+    return fn(group)
 
 
 class DaskPages:
@@ -72,17 +76,17 @@ class DaskPages:
     def threads(self) -> int:
         return sum(self.client.nthreads().values())
 
-    def submit(self, fn: Callable[[PageJob], PageResult], job: PageJob, /) -> Future[PageResult]:
+    def submit(self, fn: PagesFn, group: PageGroup, /) -> Future[list[PageOutcome]]:
         if self.stream:
-            try:
-                page = pack(job)
-            except InputError as exc:  # a page the driver cannot cut out fails like any page
-                failed: Future[PageResult] = Future()
-                failed.set_exception(exc)
-                return failed
-            streamed: Future[PageResult] = self.executor.submit(run_streamed, fn, job, page)
+            pages: list[PageData | InputError] = []
+            for job in group:
+                try:
+                    pages.append(pack(job))
+                except InputError as exc:  # a page the driver cannot cut out fails like any page
+                    pages.append(exc)
+            streamed: Future[list[PageOutcome]] = self.executor.submit(run_streamed, fn, group, pages)
             return streamed
-        future: Future[PageResult] = self.executor.submit(on_worker, fn, job)
+        future: Future[list[PageOutcome]] = self.executor.submit(on_worker, fn, group)
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

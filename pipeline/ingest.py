@@ -11,7 +11,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from archive import VISIBILITIES, Archive, ArchiveError, IssueRecord, PageRecord, StagedIssue
 from archive.bag import bag_issues, is_bag
@@ -22,15 +24,16 @@ from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
 from pipeline.correct import READING
 from pipeline.discover import Source, SourceKind, discover
 from pipeline.errors import InputError, MissingDependency
-from pipeline.executor import ExecutorFactory, PageExecutor, capacity, default_workers, local_pool
+from pipeline.executor import ExecutorFactory, PageExecutor, PageGroup, capacity, default_workers, local_pool
 from pipeline.metadata import Metadata, read_manifest, resolve
 from pipeline.ocr import OcrEngine, Tesseract
-from pipeline.pages import PageResult, process_page
+from pipeline.pages import PageOutcome, PageResult, process_pages
 from pipeline.probe import PageDerive, PageJob, plan_pages, with_text_layer
 
 ID_LENGTH = 16  # hex digits of the source's sha256: unique for millions of issues
 LOW_CONFIDENCE = 60.0  # mean word confidence under which a page is listed to re-check
 IN_FLIGHT_PER_WORKER = 8  # pages queued per worker: enough to keep it busy, bounded memory
+GROUP_PAGES = 6  # pages read in one Tesseract run at most
 
 ProgressFn = Callable[[int, int], None]  # pages done, pages total
 StageHook = Callable[[StagedIssue, IssueRecord], None]  # add derived files before landing
@@ -111,7 +114,7 @@ class _Pending:
     problems: list[str] = field(default_factory=list)  # pages that could not be read
     returned: int = 0  # pages back from the workers
     first_page_text: str = ""
-    futures: list[Future[PageResult]] = field(default_factory=list)
+    futures: list[Future[Any]] = field(default_factory=list)  # its pages', and their groups'
     failed: bool = False
 
 
@@ -126,10 +129,15 @@ class _Flight:
     def waiting(self) -> set[Future[PageResult]]:
         return set(self.owner)
 
-    def submit(self, issue: _Pending, page_job: PageJob) -> None:
-        future = self.pool.submit(process_page, page_job)
-        issue.futures.append(future)
-        self.owner[future] = (issue, page_job)
+    def submit(self, issue: _Pending, group: PageGroup) -> None:
+        """A group of pages to one worker; each page gets a future of its own, settled when
+        the group comes back, so that the rest of the ingest waits on pages."""
+        pages: list[Future[PageResult]] = [Future() for _ in group]
+        together = self.pool.submit(process_pages, group)
+        together.add_done_callback(partial(_settle, pages))
+        issue.futures += [together, *pages]
+        for page_job, page in zip(group, pages, strict=True):
+            self.owner[page] = (issue, page_job)
 
     def wait(self) -> tuple[list[tuple[_Pending, Future[PageResult]]], list[tuple[_Pending, PageJob]]]:
         """Pages that came back, and pages lost with a dead worker (every page in flight)."""
@@ -144,6 +152,36 @@ class _Flight:
     def restart(self, pool: PageExecutor) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = pool
+
+
+def _settle(pages: list[Future[PageResult]], together: Future[list[PageOutcome]]) -> None:
+    """Each page's future from its group's: a group cancelled or lost (its worker died)
+    is so for every page in it."""
+    if together.cancelled():
+        for page in pages:
+            page.cancel()
+        return
+    failed = together.exception()
+    outcomes: list[PageResult | BaseException] = (
+        [failed] * len(pages) if failed is not None else list(together.result()))
+    if len(outcomes) != len(pages):  # never left unsettled: the ingest would wait for ever
+        outcomes = [RuntimeError(f"{len(outcomes)} outcomes for {len(pages)} pages")] * len(pages)
+    for page, outcome in zip(pages, outcomes, strict=True):
+        if page.set_running_or_notify_cancel():
+            if isinstance(outcome, BaseException):
+                page.set_exception(outcome)
+            else:
+                page.set_result(outcome)
+
+
+def groups(jobs: Sequence[PageJob], workers: int) -> list[PageGroup]:
+    """An issue's pages in groups that share a Tesseract run: as many groups as workers
+    (so none waits on another), of at most ``GROUP_PAGES`` pages (a worker that dies
+    loses few); born-digital pages, read without OCR, one by one."""
+    ocr = [job for job in jobs if job.text_layer is None]
+    size = max(1, min(GROUP_PAGES, -(-len(ocr) // max(1, workers))))
+    return [tuple(ocr[i:i + size]) for i in range(0, len(ocr), size)] + [
+        (job,) for job in jobs if job.text_layer is not None]
 
 
 # The archive's disk cannot take more: the batch stops (every issue would fail the same
@@ -316,7 +354,8 @@ class IngestJob:
             while queue or flight.waiting or suspects:
                 if suspects:
                     if not flight.waiting:
-                        flight.submit(*suspects.popleft())
+                        issue, page_job = suspects.popleft()
+                        flight.submit(issue, (page_job,))
                 else:
                     while queue and len(flight.waiting) < workers * IN_FLIGHT_PER_WORKER:
                         issue = queue.popleft()
@@ -326,8 +365,8 @@ class IngestJob:
                             self._fail(issue, str(exc))
                             self.done += len(issue.jobs)
                             continue
-                        for page_job in issue.jobs:
-                            flight.submit(issue, page_job)
+                        for group in groups(issue.jobs, workers):
+                            flight.submit(issue, group)
                 if not flight.waiting:
                     continue
                 finished, lost = flight.wait()

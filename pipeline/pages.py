@@ -14,8 +14,11 @@ import os
 import signal
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import img2pdf
 from PIL import Image
@@ -107,51 +110,123 @@ def _die_with_parent() -> None:
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
+@dataclass(frozen=True)
+class _Raster:
+    """A page ready to read: the raster (``image``), the file Tesseract reads (``read``:
+    the raster, or a colour scan's grey copy), its resolution and its web image."""
+
+    image: Path
+    read: Path
+    dpi: int
+    preview: bytes
+
+
+PageOutcome = PageResult | Exception  # a page that could not be read fails alone
+
+
 def process_page(job: PageJob) -> PageResult:
     if job.text_layer is not None:
         return _text_layer_page(job)
     with tempfile.TemporaryDirectory(prefix="bantin-page-") as tmp:
         workdir = Path(tmp)
-        image, dpi = _raster(job, workdir)
-        preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
-        read = grey_for_ocr(image, workdir)
+        return _after_reading(job, _prepare(job, workdir), None, workdir)
+
+
+def process_pages(jobs: tuple[PageJob, ...]) -> list[PageOutcome]:
+    """Pages of one issue, their first readings done in one Tesseract run (its start paid
+    once: ``OcrEngine.recognize_pages``), each page then finished as ``process_page``
+    finishes it. What goes wrong with a page is that page's outcome alone."""
+    if len(jobs) == 1 or any(job.text_layer is not None for job in jobs):
+        return [_outcome(process_page, job) for job in jobs]
+    with tempfile.TemporaryDirectory(prefix="bantin-pages-") as tmp:
+        folders = [Path(tmp) / str(k) for k in range(len(jobs))]
+        rasters: list[_Raster | Exception] = []
+        for job, folder in zip(jobs, folders, strict=True):
+            folder.mkdir()
+            rasters.append(_outcome(partial(_prepare, workdir=folder), job))
+        readings = _first_readings(jobs, rasters, Path(tmp))
+        return [raster if isinstance(raster, Exception)
+                else _outcome(partial(_after_reading, raster=raster, ocr=ocr, workdir=folder), job)
+                for job, raster, ocr, folder in zip(jobs, rasters, readings, folders, strict=True)]
+
+
+def _first_readings(jobs: tuple[PageJob, ...], rasters: list[_Raster | Exception],
+                    workdir: Path) -> list[OcrOutput | None]:
+    """The first reading of each page ready to read, one Tesseract run per resolution;
+    none where the shared run failed (each page is then read alone, so a bad one fails
+    alone)."""
+    readings: list[OcrOutput | None] = [None] * len(jobs)
+    by_dpi: dict[int, list[tuple[int, _Raster]]] = {}
+    for k, raster in enumerate(rasters):
+        if not isinstance(raster, Exception):
+            by_dpi.setdefault(raster.dpi, []).append((k, raster))
+    for dpi, pages in by_dpi.items():
+        job = jobs[pages[0][0]]
+        with contextlib.suppress(InputError):
+            read = job.ocr.recognize_pages([r.read for _, r in pages], dpi, workdir, alternatives=job.correct)
+            for (k, _), ocr in zip(pages, read, strict=True):
+                readings[k] = ocr
+    return readings
+
+
+T = TypeVar("T")
+
+
+def _outcome(step: Callable[[PageJob], T], job: PageJob) -> T | Exception:
+    try:
+        return step(job)
+    except Exception as exc:  # as the page run alone would raise it, for the ingest to report
+        return exc
+
+
+def _prepare(job: PageJob, workdir: Path) -> _Raster:
+    image, dpi = _raster(job, workdir)
+    preview = _preview(image)  # decodes the page: a corrupt one fails here, before OCR
+    return _Raster(image, grey_for_ocr(image, workdir), dpi, preview)
+
+
+def _after_reading(job: PageJob, raster: _Raster, ocr: OcrOutput | None, workdir: Path) -> PageResult:
+    """The page read (unless its first reading is given) and everything after: orientation,
+    ink coverage, doubtful lines, diacritic correction, the text layer."""
+    image, read, dpi, preview = raster.image, raster.read, raster.dpi, raster.preview
+    if ocr is None:
         ocr = job.ocr.recognize(read, dpi, workdir, alternatives=job.correct)
-        confidence, words = mean_confidence(ocr.hocr)
-        rotation = 0
-        sideways = runs_vertically(ocr.hocr)
-        known = vietnamese_share(ocr.text)
-        if confidence is not None and (confidence < TRY_TURNING or sideways or known < FEW_KNOWN):
-            turned = _turned(job, image, workdir)
-            if turned is not None:  # keep the turned page only where it reads better
-                upright, angle = turned
-                again = job.ocr.recognize(upright, dpi, upright.parent, alternatives=job.correct)
-                better, count = mean_confidence(again.hocr)
-                upright_now = sideways and not runs_vertically(again.hocr)
-                if better is not None and (better > confidence or upright_now
-                                           or vietnamese_share(again.text) > known + KNOWN_GAIN):
-                    image, ocr, confidence, words, rotation = upright, again, better, count, angle
-                    read, preview = upright, _preview(image)
-        ocr, unread = _read_all_ink(job, image, read, dpi, workdir, ocr)
-        confidence, words = mean_confidence(ocr.hocr)
-        width, height = image_size(image)
-        lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir, job.correct)
-        page = correct_page(lines.text, lines.hocr, archive_model(job.trusted)) if job.correct else None
-        hocr = page.hocr if page else lines.hocr
-        text = clean_text(page.text if page else lines.text)
-        if lines.lines:  # Tesseract's own layer holds the first reading
-            layer = text_layer_from_hocr(hocr, width, height, dpi)
-        else:
-            layer = correct_text_layer(ocr.pdf, page.corrections) if page else ocr.pdf
-        return PageResult(
-            n=job.n, method=OCR, raw_text=lines.text, text=text, derived=_derived(job, text),
-            hocr=without_image_path(hocr),
-            image=preview, picture_pdf=_picture_pdf(job, image, rotation),
-            layer_pdf=layer,
-            confidence=confidence, words=words, width=width, height=height, dpi=dpi,
-            ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
-            corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),
-            unread=unread, reading=page.reading if page else None,
-        )
+    confidence, words = mean_confidence(ocr.hocr)
+    rotation = 0
+    sideways = runs_vertically(ocr.hocr)
+    known = vietnamese_share(ocr.text)
+    if confidence is not None and (confidence < TRY_TURNING or sideways or known < FEW_KNOWN):
+        turned = _turned(job, image, workdir)
+        if turned is not None:  # keep the turned page only where it reads better
+            upright, angle = turned
+            again = job.ocr.recognize(upright, dpi, upright.parent, alternatives=job.correct)
+            better, count = mean_confidence(again.hocr)
+            upright_now = sideways and not runs_vertically(again.hocr)
+            if better is not None and (better > confidence or upright_now
+                                       or vietnamese_share(again.text) > known + KNOWN_GAIN):
+                image, ocr, confidence, words, rotation = upright, again, better, count, angle
+                read, preview = upright, _preview(image)
+    ocr, unread = _read_all_ink(job, image, read, dpi, workdir, ocr)
+    confidence, words = mean_confidence(ocr.hocr)
+    width, height = image_size(image)
+    lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir, job.correct)
+    page = correct_page(lines.text, lines.hocr, archive_model(job.trusted)) if job.correct else None
+    hocr = page.hocr if page else lines.hocr
+    text = clean_text(page.text if page else lines.text)
+    if lines.lines:  # Tesseract's own layer holds the first reading
+        layer = text_layer_from_hocr(hocr, width, height, dpi)
+    else:
+        layer = correct_text_layer(ocr.pdf, page.corrections) if page else ocr.pdf
+    return PageResult(
+        n=job.n, method=OCR, raw_text=lines.text, text=text, derived=_derived(job, text),
+        hocr=without_image_path(hocr),
+        image=preview, picture_pdf=_picture_pdf(job, image, rotation),
+        layer_pdf=layer,
+        confidence=confidence, words=words, width=width, height=height, dpi=dpi,
+        ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
+        corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),
+        unread=unread, reading=page.reading if page else None,
+    )
 
 
 def _read_all_ink(job: PageJob, image: Path, read: Path, dpi: int, workdir: Path,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from PIL import Image
 from archive.errors import _
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
-from pipeline.pages import PageResult, init_worker
+from pipeline.pages import PageOutcome, init_worker
 from pipeline.probe import PageJob
 
 
@@ -50,11 +50,19 @@ def pack(job: PageJob) -> PageData:
     return PageData(job.path.name, job.path.read_bytes())
 
 
-def run_streamed(fn: Callable[[PageJob], PageResult], job: PageJob, page: PageData) -> PageResult:
-    """On the worker: the page written to a scratch folder, then the usual page work."""
+def run_streamed(fn: Callable[[tuple[PageJob, ...]], list[PageOutcome]], group: tuple[PageJob, ...],
+                 pages: Sequence[PageData | InputError]) -> list[PageOutcome]:
+    """On the worker: each page written to a scratch folder, then the usual page work; a
+    page the driver could not cut out keeps its error."""
     init_worker()
     with tempfile.TemporaryDirectory(prefix="bantin-stream-") as scratch:
-        path = Path(scratch) / page.name
-        path.write_bytes(page.data)
-        index = 0 if job.kind in (SourceKind.pdf, SourceKind.tiff) else job.index
-        return fn(replace(job, path=path, index=index))
+        jobs = []
+        for k, (job, page) in enumerate(zip(group, pages, strict=True)):
+            if isinstance(page, PageData):
+                path = Path(scratch) / str(k) / page.name
+                path.parent.mkdir()
+                path.write_bytes(page.data)
+                index = 0 if job.kind in (SourceKind.pdf, SourceKind.tiff) else job.index
+                jobs.append(replace(job, path=path, index=index))
+        outcomes = iter(fn(tuple(jobs)))
+        return [page if isinstance(page, InputError) else next(outcomes) for page in pages]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -141,7 +141,7 @@ def test_a_streamed_page_needs_nothing_but_its_bytes(tmp_path: Path, scans: Path
 
     from pipeline.discover import discover
     from pipeline.ocr import Tesseract
-    from pipeline.pages import process_page
+    from pipeline.pages import PageResult, process_page, process_pages
     from pipeline.probe import plan_pages
     from pipeline.stream import pack, run_streamed
 
@@ -149,10 +149,44 @@ def test_a_streamed_page_needs_nothing_but_its_bytes(tmp_path: Path, scans: Path
     shutil.copytree(scans, copies)
     inputs = [copies / "so-03-2019.pdf", copies / "so-05-2019", copies / "so-12-2020.tif"]
     for source in discover(inputs).sources:
-        job = plan_pages(source, 300, Tesseract(), tmp_path).jobs[-1]  # the last page: index > 0
-        direct = process_page(job)
-        page = pack(job)
+        # the last two pages (index > 0), read alone, and as a group in one Tesseract run
+        jobs = tuple(plan_pages(source, 300, Tesseract(), tmp_path).jobs[-2:])
+        assert len(jobs) == 2, source.path.name
+        direct = [process_page(job) for job in jobs]
+        pages = [pack(job) for job in jobs]
         shutil.move(source.path, tmp_path / f"gone-{source.path.name}")
-        streamed = run_streamed(process_page, job, page)
-        assert (streamed.text, streamed.hocr, streamed.width, streamed.dpi) == (
-            direct.text, direct.hocr, direct.width, direct.dpi), source.path.name
+        streamed = run_streamed(process_pages, jobs, pages)
+        for one, grouped in zip(direct, streamed, strict=True):
+            assert isinstance(grouped, PageResult), grouped
+            assert (grouped.n, grouped.text, grouped.hocr, grouped.width, grouped.dpi) == (
+                one.n, one.text, one.hocr, one.width, one.dpi), source.path.name
+
+
+def test_a_group_whose_shared_reading_fails_reads_each_page_alone(tmp_path: Path, scans: Path) -> None:
+    """A worker reads a group of pages in one Tesseract run; should that run fail, each
+    page is read alone (the same result as a page read alone), and a page that cannot be
+    read fails alone, its outcome in its place."""
+    from dataclasses import dataclass, replace
+
+    from pipeline.discover import discover
+    from pipeline.errors import InputError
+    from pipeline.ocr import OcrOutput, Tesseract
+    from pipeline.pages import PageResult, process_page, process_pages
+    from pipeline.probe import plan_pages
+
+    @dataclass(frozen=True)
+    class SharedRunFails(Tesseract):
+        def recognize_pages(self, images: Sequence[Path], dpi: int | None, workdir: Path,
+                            alternatives: bool = False) -> list[OcrOutput]:
+            raise InputError("the shared run failed")
+
+    source = discover([scans / "so-03-2019.pdf"]).sources[0]
+    first, second = (replace(job, ocr=SharedRunFails())
+                     for job in plan_pages(source, 300, Tesseract(), tmp_path).jobs[:2])
+    missing = replace(second, n=9, index=8)  # the PDF has no ninth page
+    outcomes = process_pages((first, missing, second))
+    assert isinstance(outcomes[1], InputError), outcomes[1]
+    for job, outcome in ((first, outcomes[0]), (second, outcomes[2])):
+        alone = process_page(job)
+        assert isinstance(outcome, PageResult), outcome
+        assert (outcome.n, outcome.text, outcome.hocr) == (alone.n, alone.text, alone.hocr)
