@@ -22,6 +22,15 @@ def test_clean_text_nfc_tone_marks_hyphens_whitespace() -> None:
     assert unicodedata.is_normalized("NFC", cleaned)
 
 
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("ngày82tháng 5 năm2026", "ngày 82 tháng 5 năm 2026"),  # OCR lost the spaces around a number
+    ("Điều5, khoản2; tháng12/2024", "Điều 5, khoản 2; tháng 12/2024"),
+    ("H5N1, COVID19, PCRT7TTKB, km2, 2a", "H5N1, COVID19, PCRT7TTKB, km2, 2a"),  # codes stay whole
+])
+def test_a_syllable_glued_to_a_number_is_parted(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
 def test_canonical_and_folded_forms() -> None:
     assert canonical("Hoà") == canonical("hòa") == "hòa"
     assert canonical("quý") == canonical("quí")

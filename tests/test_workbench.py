@@ -208,7 +208,9 @@ def test_a_watcher_killed_in_the_middle_of_an_ingest_loses_and_duplicates_nothin
     drop, archive = tmp_path / "drop", tmp_path / "archive"
     drop.mkdir()
     line = "chi bộ thôn Tây họp bàn việc giữ gìn an ninh trật tự ở khu dân cư."
-    pages = [[f"Trang {n}: {line}"] for n in range(4)]
+    # 13 pages: a worker reads a group of pages at a time (at most 6, as many groups as
+    # workers), and the issue's last group comes back after the first are staged
+    pages = [[f"Trang {n}: {line}"] for n in range(13)]
     save_image_pdf(render_issue(SampleIssue("k", pages), dpi=TEST_DPI), tmp_path / "so.pdf", TEST_DPI)
     shutil.copy(tmp_path / "so.pdf", drop / "ban-tin-so-06-2021.pdf")
     command = [str(Path(sys.executable).parent / "bantin"), "watch", str(drop), "--archive", str(archive),
@@ -223,5 +225,5 @@ def test_a_watcher_killed_in_the_middle_of_an_ingest_loses_and_duplicates_nothin
     again = subprocess.run([*command, "--once"], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "done: ban-tin-so-06-2021.pdf" in again.stdout, again.stderr
     [record] = Archive.open(archive).issues()
-    assert len(record.pages) == 4 and (drop / "done" / "ban-tin-so-06-2021.pdf").exists()
+    assert len(record.pages) == 13 and (drop / "done" / "ban-tin-so-06-2021.pdf").exists()
     assert Archive.open(archive).check() == []  # no staging left behind, every checksum right

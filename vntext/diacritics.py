@@ -139,7 +139,8 @@ class DiacriticModel:
         # "đảng bộ", "bộ đội"): where a syllable stands in one, it is part of another word
         self._compounds = compounds
         self._total = sum(unigrams.values()) + len(unigrams)
-        # per syllable, also those before it in a pair seen or a term's misread (see _step)
+        # forms by folded form, lexicon triples, terms' misreads, and per syllable those
+        # before it in a pair seen or a misread (see _step): worked out once, then cached
         self._forms, self._triples, self._misreads, left, followers, self._before = derived or self._derive()
         self._left = Counter(left)  # pairs seen starting with a syllable
         self._followers = Counter(followers)  # distinct syllables seen after it
