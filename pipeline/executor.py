@@ -16,10 +16,9 @@ from typing import Protocol
 from archive.errors import _
 from pipeline.errors import InputError, MissingDependency
 from pipeline.pages import PageOutcome, init_worker
-from pipeline.probe import PageJob
+from pipeline.probe import PageGroup
 from pipeline.stream import PageData, pack, run_streamed
 
-PageGroup = tuple[PageJob, ...]  # pages of one issue that share a Tesseract run
 PagesFn = Callable[[PageGroup], list[PageOutcome]]
 
 

@@ -24,11 +24,11 @@ from pipeline.assemble import LAYER, PICTURE, assemble_issue_pdf
 from pipeline.correct import READING
 from pipeline.discover import Source, SourceKind, discover
 from pipeline.errors import InputError, MissingDependency
-from pipeline.executor import ExecutorFactory, PageExecutor, PageGroup, capacity, default_workers, local_pool
+from pipeline.executor import ExecutorFactory, PageExecutor, capacity, default_workers, local_pool
 from pipeline.metadata import Metadata, read_manifest, resolve
 from pipeline.ocr import OcrEngine, Tesseract
 from pipeline.pages import PageOutcome, PageResult, process_pages
-from pipeline.probe import PageDerive, PageJob, plan_pages, with_text_layer
+from pipeline.probe import PageDerive, PageGroup, PageJob, plan_pages, with_text_layer
 
 ID_LENGTH = 16  # hex digits of the source's sha256: unique for millions of issues
 LOW_CONFIDENCE = 60.0  # mean word confidence under which a page is listed to re-check

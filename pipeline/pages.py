@@ -31,7 +31,7 @@ from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically, without_image_path
 from pipeline.layer import text_layer_from_hocr
 from pipeline.ocr import OcrOutput
-from pipeline.probe import PageJob
+from pipeline.probe import PageGroup, PageJob
 from pipeline.rasterise import (
     embedded_jpeg,
     grey_for_ocr,
@@ -132,7 +132,7 @@ def process_page(job: PageJob) -> PageResult:
         return _after_reading(job, _prepare(job, workdir), None, workdir)
 
 
-def process_pages(jobs: tuple[PageJob, ...]) -> list[PageOutcome]:
+def process_pages(jobs: PageGroup) -> list[PageOutcome]:
     """Pages of one issue, their first readings done in one Tesseract run (its start paid
     once: ``OcrEngine.recognize_pages``), each page then finished as ``process_page``
     finishes it. What goes wrong with a page is that page's outcome alone."""
@@ -150,7 +150,7 @@ def process_pages(jobs: tuple[PageJob, ...]) -> list[PageOutcome]:
                 for job, raster, ocr, folder in zip(jobs, rasters, readings, folders, strict=True)]
 
 
-def _first_readings(jobs: tuple[PageJob, ...], rasters: list[_Raster | Exception],
+def _first_readings(jobs: PageGroup, rasters: list[_Raster | Exception],
                     workdir: Path) -> list[OcrOutput | None]:
     """The first reading of each page ready to read, one Tesseract run per resolution;
     none where the shared run failed (each page is then read alone, so a bad one fails

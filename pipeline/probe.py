@@ -51,6 +51,9 @@ class PageJob:
     trusted: Path | None = None  # the archive's trusted-text counts, for the diacritic correction
 
 
+PageGroup = tuple[PageJob, ...]  # pages of one issue read in one Tesseract run
+
+
 @dataclass(frozen=True)
 class Plan:
     jobs: list[PageJob]

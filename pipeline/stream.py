@@ -21,7 +21,7 @@ from archive.errors import _
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.pages import PageOutcome, init_worker
-from pipeline.probe import PageJob
+from pipeline.probe import PageGroup, PageJob
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def pack(job: PageJob) -> PageData:
     return PageData(job.path.name, job.path.read_bytes())
 
 
-def run_streamed(fn: Callable[[tuple[PageJob, ...]], list[PageOutcome]], group: tuple[PageJob, ...],
+def run_streamed(fn: Callable[[PageGroup], list[PageOutcome]], group: PageGroup,
                  pages: Sequence[PageData | InputError]) -> list[PageOutcome]:
     """On the worker: each page written to a scratch folder, then the usual page work; a
     page the driver could not cut out keeps its error."""
