@@ -1,4 +1,4 @@
-"""Doubtful lines read again, each alone.
+"""Doubtful lines read again, each alone; specks read as punctuation dropped.
 
 Tesseract finds a page's layout first and reads its lines after. Large display type (a
 title, the masthead, a section label) often comes out garbled
@@ -7,8 +7,15 @@ line (``--psm 7``) reads "KHUYỂN HỌC NHÀ HÀNG XÓM CŨNG BIẾT", and "ĐA
 reads "ĐÂY CŨNG RẤT KHÓ LÀ". A heading is doubtful when a word in four of it or more is no
 Vietnamese syllable, or when its marks are far less likely than the best marking of its
 letters; its second reading replaces the first only when clearly more of it is
-Vietnamese, or as much and far likelier. A page's doubtful lines are read in one
-Tesseract run.
+Vietnamese, or as much and far likelier.
+
+In body text a speck of the scan beside a word makes Tesseract unsure of it: "bộ" merged
+with a dot below it reads "j" at confidence 0, "chi" with a dot after it "chỉ:" at 46. A
+body line holding a word read that unsure is read again too, and each run of unsure words
+takes the words read again in its place where those are more Vietnamese, or as much and
+far surer; the rest of the line stays as first read. A speck read as punctuation alone
+("chi - bộ", the dash a 2 by 2 pixel dot) is dropped. A page's lines are read again in
+one Tesseract run.
 
 The page's hOCR, text and text layer are all rewritten from the new words: the hOCR in
 place (the line's words replaced, the rest byte for byte as Tesseract wrote it), the text
@@ -18,17 +25,18 @@ line for line.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Protocol
 
 from PIL import Image, ImageOps
 
-from archive.hocr import WordBox, word_boxes
+from archive.hocr import WordBox
 from pipeline.correct import correct_page
 from pipeline.errors import InputError
-from pipeline.hocr import ReadWord, read_words, strip_choices
+from pipeline.hocr import ReadWord, read_words
 from vntext import fold
 from vntext.diacritics import DiacriticModel
 from vntext.syllables import canonical
@@ -38,16 +46,21 @@ MARKS_GAP = 1.5  # or its marks this much less likely than the best (log-probabi
 KEEP_GAIN = 0.15  # the second reading must hold this much more syllables,
 FLUENCY_GAIN = 0.5  # or as many, this much more likely (log-probability a syllable)
 MAX_LINES = 12  # per page: a page of garbage (a photo) is not read line by line
-# Only headings are read again, lines this much taller than the page's text or set in
-# capitals: body lines read alone gain nothing, and lose the alternatives the
-# diacritic correction weighs.
+# Headings are read again whole: lines this much taller than the page's text or set in
+# capitals. Body lines read alone gain nothing on the whole, so only their unsure words
+# are replaced (and the alternatives the diacritic correction weighs are read again too).
 LARGE = 1.3
+UNSURE = 50  # a body word Tesseract's confidence in is under this: its line is read again
+SURER = 30  # words read again, as Vietnamese as the first, must be this much surer (mean)
+SPECK = 0.15  # punctuation whose larger side is this share of the line's letters' height
+TALLER = 1.6  # a word this much taller than its line's others reaches into the next line
 MARGIN = 8  # pixels at least kept around the cut-out line
 MARGIN_SHARE = 0.4  # of the line's height
 
 _LINE = re.compile(r"<span class=['\"](?:ocr_line|ocr_caption|ocr_header|ocr_textfloat)['\"][^>]*"
                    r"title=['\"]bbox (\d+) (\d+) (\d+) (\d+)[^>]*>")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_CORE = re.compile(r"^[\W_]*(.*?)[\W_]*$", re.S)  # a word less the punctuation around it
 _LINE_END = re.compile(r"<span class=['\"](?:ocr_line|ocr_caption|ocr_header|ocr_textfloat)['\"]"
                        r"|</p>|<div|</div")
 
@@ -64,7 +77,7 @@ class HocrLineSpan:
     box: tuple[int, int, int, int]
     start: int
     end: int
-    words: list[WordBox]
+    words: list[ReadWord]
     text: str
 
 
@@ -76,9 +89,9 @@ def line_spans(hocr: str) -> list[HocrLineSpan]:
         end = hocr.rfind("</span>", match.end(), limit)
         if end < 0:
             continue
-        words = word_boxes(strip_choices(hocr[match.end():end]))
+        words = read_words(hocr[match.end():end])
         box = (int(match[1]), int(match[2]), int(match[3]), int(match[4]))
-        spans.append(HocrLineSpan(box, match.end(), end, words, " ".join(w.text for w in words)))
+        spans.append(HocrLineSpan(box, match.end(), end, words, " ".join(w.box.text for w in words)))
     return spans
 
 
@@ -86,43 +99,74 @@ def line_spans(hocr: str) -> list[HocrLineSpan]:
 class Reread:
     hocr: str
     text: str
-    lines: int  # lines whose second reading was kept
+    lines: int  # lines whose words changed
+
+# a line read alone: the words to keep in its place, or None to keep the first reading
+Judge = Callable[[HocrLineSpan, list[ReadWord]], "list[ReadWord] | None"]
 
 
 def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model: DiacriticModel,
                     workdir: Path, alternatives: bool = False) -> Reread:
-    """The page with its doubtful lines read again where that reads better; with
-    ``alternatives``, the new words keep each character's alternatives, as the page's
-    first reading did."""
+    """The page with its doubtful lines read again where that reads better, and its
+    specks dropped; with ``alternatives``, the new words keep each character's
+    alternatives, as the page's first reading did."""
     spans = line_spans(hocr)
     shares = {s.start: syllable_share(s.text, model) for s in spans}  # each line's, once
-    heights = sorted(s.box[3] - s.box[1] for s in spans if len(s.words) >= 3)
+    # a line's height as its words of ordinary height make it (see _cut_box)
+    height = {s.start: _cut_box(s)[3] - _cut_box(s)[1] for s in spans}
+    heights = sorted(height[s.start] for s in spans if len(s.words) >= 3)
     large = LARGE * heights[len(heights) // 2] if heights else 0
     # each heading as it stands once corrected: a mark the correction puts right (from the
     # alternatives Tesseract saw in the page) is no reason to read the line again
+    headings = {s.start for s in spans if height[s.start] >= large or _capitals(s.text)}
     corrected = {s.start: correct_page(s.text, hocr[s.start:s.end], model).text if alternatives else s.text
-                for s in spans if (s.box[3] - s.box[1] >= large or _capitals(s.text))
-                and shares[s.start][1] >= 2 and not _fragment(s, spans, shares)}
-    doubtful = [s for s in spans if s.start in corrected and _doubtful(corrected[s.start], model)]
-    if not doubtful:
-        return Reread(hocr, text, 0)
+                 for s in spans if s.start in headings and shares[s.start][1] >= 2
+                 and not _fragment(s, spans, shares)}
     # the largest type first: titles are what the cap most often keeps
-    doubtful = sorted(doubtful, key=lambda s: s.box[1] - s.box[3])[:MAX_LINES]
+    doubtful = sorted((s for s in spans if s.start in corrected and _doubtful(corrected[s.start], model)),
+                      key=lambda s: s.box[1] - s.box[3])
+    unsure = [s for s in spans if s.start not in headings and any(w.confidence < UNSURE for w in s.words)
+              and not _fragment(s, spans, shares)]
+
+    def judge(span: HocrLineSpan, words: list[ReadWord]) -> list[ReadWord] | None:
+        if span.start in corrected:
+            new_text = " ".join(w.box.text for w in words)
+            return words if words and _reads_better(new_text, corrected[span.start], model) else None
+        return _patched(span.words, words, model)
+
+    new = _read_alone((doubtful + unsure)[:MAX_LINES], image, reader, workdir, alternatives, judge)
+    changed = []
+    for span in spans:
+        words = _without_specks(new.get(span.start, span.words))
+        if words != span.words:
+            changed.append((span, words))
+    for k, (span, words) in enumerate(reversed(changed)):
+        hocr = hocr[:span.start] + _markup(words, k) + hocr[span.end:]
+    lines = [(s.text, " ".join(w.box.text for w in words)) for s, words in changed]
+    return Reread(hocr, _retext(text, lines), len(changed))
+
+
+def _read_alone(spans: list[HocrLineSpan], image: Path, reader: LineReader, workdir: Path,
+                alternatives: bool, judge: Judge) -> dict[int, list[ReadWord]]:
+    """Each line cut out and read alone, the words the judge keeps (placed on the page)
+    by the line's start in the hOCR."""
+    if not spans:
+        return {}
     folder = workdir / "lines"
     folder.mkdir(exist_ok=True)
-    replaced: list[tuple[HocrLineSpan, str, str]] = []
     with Image.open(image) as page:
         grey = page.convert("L")
         cuts = {}
-        for span in doubtful:
-            x0, y0, x1, y1 = span.box
+        for span in spans:
+            x0, y0, x1, y1 = _cut_box(span)
             margin = max(MARGIN, round(MARGIN_SHARE * (y1 - y0)))  # marks above capitals stand out of the box
             left, top = max(x0 - margin, 0), max(y0 - margin, 0)
             box = (left, top, min(x1 + margin, grey.width), min(y1 + margin, grey.height))
             cuts[span.start] = (grey.crop(box), left, top, margin)
     # as cut, then (the lines not yet read better) with a white border: Tesseract reads
     # some lines only one way. Each round is one Tesseract run over all its lines.
-    waiting = doubtful
+    kept: dict[int, list[ReadWord]] = {}
+    waiting = spans
     for attempt in (0, 1):
         paths = []
         for k, span in enumerate(waiting):
@@ -137,20 +181,100 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
         for span, again in zip(waiting, readings, strict=True):
             _, left, top, margin = cuts[span.start]
             shift = margin * attempt  # the border moved the words
-            words = [replace(w, box=_moved(w.box, left - shift, top - shift)) for w in read_words(again)]
-            new_text = " ".join(w.box.text for w in words)
-            if words and _reads_better(new_text, corrected[span.start], model):
-                replaced.append((span, _markup(words, len(replaced)), new_text))
-            else:
+            words = judge(span, [replace(w, box=_moved(w.box, left - shift, top - shift))
+                                 for w in read_words(again)])
+            if words is None:
                 left_over.append(span)
+            else:
+                kept[span.start] = words
         waiting = left_over
         if not waiting:
             break
-    if not replaced:
-        return Reread(hocr, text, 0)
-    for span, markup, _ in sorted(replaced, key=lambda r: -r[0].start):
-        hocr = hocr[:span.start] + markup + hocr[span.end:]
-    return Reread(hocr, _retext(text, [(s.text, t) for s, _, t in replaced]), len(replaced))
+    return kept
+
+
+def _cut_box(span: HocrLineSpan) -> tuple[int, int, int, int]:
+    """The line's box, but no taller than its words of ordinary height: a word merged with
+    a speck below it reaches into the next line, and the cut would hold three lines."""
+    boxes = [w.box for w in span.words]
+    heights = sorted(b.y1 - b.y0 for b in boxes)
+    if len(heights) < 3:
+        return span.box
+    ordinary = [b for b in boxes if b.y1 - b.y0 <= TALLER * heights[len(heights) // 2]]
+    return (span.box[0], min(b.y0 for b in ordinary), span.box[2], max(b.y1 for b in ordinary))
+
+
+def _patched(first: list[ReadWord], again: list[ReadWord], model: DiacriticModel) -> list[ReadWord] | None:
+    """The line as first read, each run of unsure words replaced by the words read again
+    in its place where those are more Vietnamese, or as much and far surer; None when
+    no run is replaced. A word read again across a run's edge leaves the run as it was."""
+    out: list[ReadWord] = []
+    changed = False
+    for unsure, group in groupby(first, key=lambda w: w.confidence < UNSURE):
+        run = list(group)
+        if unsure:
+            left, right = min(w.box.x0 for w in run), max(w.box.x1 for w in run)
+            inside = [w for w in again if left <= (w.box.x0 + w.box.x1) / 2 <= right]
+            across = any(w.box.x0 < right and w.box.x1 > left for w in again if w not in inside)
+            if not across and _surer(inside, run, model):
+                out += inside
+                changed = True
+                continue
+        out += run
+    return out if changed else None
+
+
+def _surer(new: list[ReadWord], old: list[ReadWord], model: DiacriticModel) -> bool:
+    """More Vietnamese; or as much, the same letters less a mark a speck made ("chỉ:"
+    read at 46 and "chỉ" at 96), and far surer. Words read again are never none: a speck
+    read as a mark alone goes by its size (_without_specks). Marks on letters are left to
+    the diacritic correction, which weighs the first reading's alternatives."""
+    if not new:
+        return False
+    gain = _wordlike(new, model) - _wordlike(old, model)
+    if gain:
+        return gain > 0
+    return (_letters(new) == _letters(old) and _marks(new) < _marks(old)
+            and _mean_confidence(new) >= _mean_confidence(old) + SURER)
+
+
+def _wordlike(words: list[ReadWord], model: DiacriticModel) -> int:
+    """Vietnamese syllables less words that are none: letters that make no syllable,
+    letters with digits or punctuation inside ("lên:nhà", "x6EÐrl"). Numbers and
+    punctuation count neither way."""
+    score = 0
+    for word in words:
+        core = _CORE.match(word.box.text)
+        letters = core.group(1) if core else ""
+        if letters.isalpha():
+            score += 1 if _is_syllable(letters, model) else -1
+        elif any(c.isalpha() for c in letters):
+            score -= 1
+    return score
+
+
+def _letters(words: list[ReadWord]) -> str:
+    return fold("".join(c for w in words for c in w.box.text if c.isalnum()).lower())
+
+
+def _marks(words: list[ReadWord]) -> int:
+    return sum(not c.isalnum() for w in words for c in w.box.text)
+
+
+def _mean_confidence(words: list[ReadWord]) -> float:
+    return sum(w.confidence for w in words) / len(words)
+
+
+def _without_specks(words: list[ReadWord]) -> list[ReadWord]:
+    """The line's words less punctuation far smaller than its letters: a speck of the
+    scan that Tesseract read as a mark ("chi - bộ", the dash a 2 by 2 pixel dot; a
+    printed dash is a quarter of the letters' height long)."""
+    heights = sorted(w.box.y1 - w.box.y0 for w in words if any(c.isalpha() for c in w.box.text))
+    if not heights:
+        return words
+    limit = SPECK * heights[len(heights) // 2]
+    return [w for w in words if any(c.isalnum() for c in w.box.text)
+            or max(w.box.x1 - w.box.x0, w.box.y1 - w.box.y0) > limit]
 
 
 def _doubtful(text: str, model: DiacriticModel) -> bool:
@@ -174,9 +298,12 @@ def syllable_share(text: str, model: DiacriticModel) -> tuple[float, int]:
     """The share of a line's words that are Vietnamese syllables, and how many words. A
     lone consonant ("G" of "ĐÁM" misread) is no syllable, though the news text holds it."""
     words = _LETTERS.findall(text)
-    known = sum(model.is_syllable(canonical(w)) and (len(w) > 1 or fold(w.lower()) in "aeiouy")
-                for w in words)
+    known = sum(_is_syllable(w, model) for w in words)
     return known / max(len(words), 1), len(words)
+
+
+def _is_syllable(letters: str, model: DiacriticModel) -> bool:
+    return model.is_syllable(canonical(letters)) and (len(letters) > 1 or fold(letters.lower()) in "aeiouy")
 
 
 def _capitals(text: str) -> bool:

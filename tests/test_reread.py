@@ -1,8 +1,10 @@
-"""Headings read again alone (pipeline.reread) and the text layer drawn from hOCR
-(pipeline.layer), with real Tesseract on a rendered page and poppler's pdftotext."""
+"""Headings and body lines read again alone, specks dropped (pipeline.reread), and the
+text layer drawn from hOCR (pipeline.layer), with real Tesseract on a rendered page and
+poppler's pdftotext."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -80,3 +82,70 @@ def test_body_lines_and_well_read_headings_are_not_read_again(tmp_path: Path) ->
     first = Tesseract().recognize(page, 200, tmp_path)
     again = reread_doubtful(first.hocr, first.text, page, Tesseract(), default_model(), tmp_path)
     assert again.lines == 0 and again.hocr == first.hocr and again.text == first.text
+
+
+def _unsure(hocr: str, printed: str, read: str, confidence: int) -> str:
+    """The page's hOCR with a body word read otherwise, at another confidence: the way a
+    speck beside it makes Tesseract read it ("bộ" as "j" at 0)."""
+    span = re.search(r"(<span class='ocrx_word'[^>]*x_wconf )\d+('>)" + re.escape(printed) + "<", hocr)
+    assert span, printed
+    return hocr[:span.start()] + f"{span[1]}{confidence}{span[2]}{read}<" + hocr[span.end():]
+
+
+def _body(hocr: str) -> list[list[str]]:
+    return [ln.text.split() for ln in hocr_lines(hocr) if ln.y0 > 150]
+
+
+def test_an_unsure_body_word_is_read_again_and_only_it_changes(tmp_path: Path) -> None:
+    page = _page(tmp_path / "page.png")
+    first = Tesseract().recognize(page, 200, tmp_path)
+    before = _body(first.hocr)
+    assert "hoạt" in before[0]
+    hocr = _unsure(first.hocr, "hoạt", "j", 0)
+    text = first.text.replace("sinh hoạt", "sinh j")
+
+    again = reread_doubtful(hocr, text, page, Tesseract(), default_model(), tmp_path)
+
+    assert again.lines == 1
+    assert _body(again.hocr) == before  # the word read again, the rest as first read
+    assert "sinh hoạt" in again.text and "sinh j" not in again.text
+    word = next(w for w in hocr_lines(again.hocr)[1].words if w.text == "hoạt")
+    assert 60 <= word.y0 < word.y1 <= 290  # where the body's first line is drawn
+    layer = tmp_path / "layer.pdf"
+    layer.write_bytes(text_layer_from_hocr(again.hocr, 1400, 520, 200))
+    copied = subprocess.run(["pdftotext", str(layer), "-"], capture_output=True, text=True, check=True).stdout
+    assert "sinh hoạt" in copied
+
+
+def test_an_unsure_word_read_again_with_other_marks_only_is_left_to_the_correction(tmp_path: Path) -> None:
+    page = _page(tmp_path / "page.png")
+    first = Tesseract().recognize(page, 200, tmp_path)
+    # "chỉ" where the page prints "chi", unsure: read again it is "chi", and the diacritic
+    # correction (with the first reading's alternatives) decides, not the second reading
+    hocr = _unsure(first.hocr, "Chi", "Chỉ", 30)
+    again = reread_doubtful(hocr, first.text, page, Tesseract(), default_model(), tmp_path)
+    assert again.lines == 0 and again.hocr == hocr
+
+
+def test_a_speck_read_as_a_dash_is_dropped_and_a_printed_dash_kept(tmp_path: Path) -> None:
+    page = _page(tmp_path / "page.png")
+    first = Tesseract().recognize(page, 200, tmp_path)
+    last = hocr_lines(first.hocr)[-1].words[-1]
+    words = re.findall(r"<span class='ocrx_word'.*?</span>", first.hocr, re.S)
+    end = first.hocr.index(words[-1]) + len(words[-1])  # after the page's last word
+
+    def dash(x0: int, y0: int, x1: int, y1: int) -> str:
+        return f"<span class='ocrx_word' id='w_dash' title='bbox {x0} {y0} {x1} {y1}; x_wconf 89'>-</span>"
+
+    middle = (last.y0 + last.y1) // 2
+    speck = dash(last.x1 + 20, middle, last.x1 + 22, middle + 2)  # a 2 by 2 pixel dot
+    printed = dash(last.x1 + 20, middle, last.x1 + 32, middle + 4)  # a quarter of the letters' height
+    for markup, kept in ((speck, False), (printed, True)):
+        hocr = first.hocr[:end] + markup + first.hocr[end:]
+        lines = first.text.split("\n")
+        at = max(i for i, ln in enumerate(lines) if ln.strip())
+        text = "\n".join([*lines[:at], lines[at] + " -", *lines[at + 1:]])
+        again = reread_doubtful(hocr, text, page, Tesseract(), default_model(), tmp_path)
+        assert ("-" in _body(again.hocr)[-1]) is kept
+        assert again.lines == (0 if kept else 1)
+        assert again.text.split()[-1] == ("-" if kept else first.text.split()[-1])

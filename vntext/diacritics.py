@@ -3,8 +3,10 @@
 Tesseract reads most Vietnamese letters right but often takes one mark for another
 (``bổ`` read ``bỗ``, ``thẩm`` read ``thâm``, ``KẾ`` read ``KÉ``). Such a word keeps its
 base letters, so the candidates for it are the lexicon syllables with the same folded
-form. A noisy-channel choice over each run of syllables picks, per word, the form that
-fits its neighbours (syllable bigrams, dictionary compounds) at the least cost of
+form; and those with another letter where Tesseract offered that letter nearly as surely
+as the one it read (``bộ`` read ``bệ`` with ``ộ`` the surer alternative). A
+noisy-channel choice over each run of syllables picks, per word, the form that fits its
+neighbours (syllable bigrams, dictionary compounds) at the least cost of
 changing what OCR read: per character changed, how much less sure OCR was of the new
 character than of the one it read (its alternatives, e.g. Tesseract's lstm_choice_mode);
 without alternatives, a fixed cost per mark.
@@ -12,7 +14,8 @@ without alternatives, a fixed cost per mark.
 Safety rules, on top of the scores:
 - a change must make the reading at least ``e ** MARGIN`` times likelier, and a word
   OCR was sure of (its hOCR ``x_wconf``) needs more than one it was not;
-- only the marks change: never letters, case, digits or punctuation;
+- only the marks change, and letters OCR itself offered nearly as surely in a word it
+  read with confidence 50 or more; never case, digits or punctuation;
 - a word changes only with evidence: what OCR read is no Vietnamese syllable at all, or
   the new form pairs with a neighbour more often than what was read, and with no
   neighbour less often;
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import marshal
 import math
 import os
@@ -57,6 +61,11 @@ MARK_COST = 5.0  # per mark changed, when OCR gave no alternatives at all
 # only), not every marking of a letter ("ĐÓI" read with "Ồ" beside it): a marking it left
 # out of a letter it weighed with another of its marks counts this share of the best of them
 MARK_ECHO = 0.5
+# Another letter is a candidate where OCR offered it this share as surely as its best
+# choice there (it read "bệ" with "ộ" surer than "ệ"); the spellings tried are capped.
+LETTER_SHARE = 0.8
+LETTER_CONFIDENCE = 50  # in a word OCR read at this confidence or more (0..100)
+MAX_SPELLINGS = 8
 NOT_A_SYLLABLE = 4.0  # keeping what no Vietnamese text holds
 MARGIN = 2.5  # a change must make the reading e^2.5 (12) times likelier than what was read
 COUNTING_VERSION = 6  # raise when from_sources counts differently: cached counts are rebuilt
@@ -65,7 +74,7 @@ COMPOUND_PSEUDO_COUNT = 1
 # news text holds "chi bộ" a few times and "chỉ" (only) thousands, so OCR's "chỉ bộ"
 # stood; the bulletin prints "chi bộ" on every page.
 LEXICON_COUNT = 20
-MISREAD_PENALTY = 4.0  # log-probability taken off a pair that is a lexicon term misread
+MISREAD_PENALTY = 5.0  # log-probability taken off a pair that is a lexicon term misread
 TRUSTED_WEIGHT = 5  # a syllable or pair the archive prints counts as seen this many times
 PARTY_LEXICON = Path(__file__).parent / "data" / "party-lexicon.txt"
 
@@ -302,10 +311,12 @@ class DiacriticModel:
                 continue
             prefix, core, suffix = match.groups()
             observed = canonical(core)
-            candidates = [observed] + [f for f in self._forms.get(fold(observed), []) if f != observed]
             choices = word.choices[len(prefix):len(prefix) + len(core)] if word.choices else ()
+            offered = _offered(core, choices)
+            candidates = [observed] + [f for letters in _spellings(observed, offered, word.confidence)
+                                       for f in self._forms.get(letters, []) if f != observed]
             runs[-1].append(_Slot(i, prefix, core, suffix, observed, tuple(candidates),
-                                  _offered(core, choices), _misread_cost(word.confidence)))
+                                  offered, _misread_cost(word.confidence)))
             if suffix:
                 runs.append([])
         return [run for run in runs if run]
@@ -333,8 +344,6 @@ class DiacriticModel:
             if self._gain(run, path, k) < MARGIN:
                 continue
             new = self._restore_case(slot.core, self._spelling.get(form, form))
-            if fold(new) != fold(slot.core):  # marks only, never letters
-                continue
             raw = words[slot.index].text
             corrections.append(Correction(slot.index, raw, slot.prefix + new + slot.suffix))
         return corrections
@@ -497,6 +506,26 @@ def _offered(core: str, choices: tuple[Choice, ...]) -> tuple[tuple[dict[str, fl
                 echo[fold(character)] = max(sure, echo.get(fold(character), 0.0))
         offered.append((seen, echo))
     return tuple(offered)
+
+
+def _spellings(observed: str, offered: tuple[tuple[dict[str, float], dict[str, float]], ...],
+               confidence: float | None) -> list[str]:
+    """The folded letters of what was read, then those of the other spellings OCR offered
+    nearly as surely as what it read ("bệ" read with "ộ" at 83.6 beside "ệ" at 83.4: "bô"),
+    at most a few; none for a word OCR hardly read as one (its letters are noise)."""
+    folded = fold(observed)
+    if len(offered) != len(folded) or confidence is None or confidence < LETTER_CONFIDENCE:
+        return [folded]
+    options = []
+    for letter, (seen, _) in zip(folded, offered, strict=True):
+        best = max(seen.values(), default=0.0)
+        options.append({letter} | {fold(c) for c, sure in seen.items() if sure >= LETTER_SHARE * best})
+    spellings = [folded]
+    for letters in itertools.islice(itertools.product(*options), MAX_SPELLINGS):
+        spelling = "".join(letters)
+        if spelling != folded:
+            spellings.append(spelling)
+    return spellings
 
 
 def _misread_cost(confidence: float | None) -> float:
