@@ -38,16 +38,7 @@ class InkMap:
 
     @classmethod
     def of(cls, image: Path) -> InkMap:
-        with Image.open(image) as page:
-            width, height = page.size
-            if page.format == "JPEG":  # libjpeg scales as it decodes: a fraction of a full decode
-                page.draft("L", (WORKING_WIDTH, height * WORKING_WIDTH // width))
-            grey = page.convert("L")
-        scale = width / WORKING_WIDTH
-        small = grey.resize((WORKING_WIDTH, max(1, round(height / scale))), Image.Resampling.BOX)
-        small = small.filter(ImageFilter.GaussianBlur(0.6))
-        background = small.filter(ImageFilter.BoxBlur(12))
-        ink = ImageChops.subtract(background, small).point(lambda v: 255 if v > DARKER else 0)
+        ink, scale = ink_image(image)
         columns, rows = -(-ink.width // CELL), -(-ink.height // CELL)
         # a cell's ink share: the cell's mean after shrinking the binary map to one pixel per cell
         shares = ink.resize((columns, rows), Image.Resampling.BOX, reducing_gap=None)
@@ -65,6 +56,20 @@ class InkMap:
         regions = [r for r in _components(set(self.cells - read)) if len(r) >= MIN_REGION]
         boxes = [_box(region, span) for region in regions]
         return Reading(len(self.cells), boxes, sum(len(region) for region in regions))
+
+
+def ink_image(image: Path) -> tuple[Image.Image, float]:
+    """The page's ink (255) at the working width, and the raster pixels per working pixel."""
+    with Image.open(image) as page:
+        width, height = page.size
+        if page.format == "JPEG":  # libjpeg scales as it decodes: a fraction of a full decode
+            page.draft("L", (WORKING_WIDTH, height * WORKING_WIDTH // width))
+        grey = page.convert("L")
+    scale = width / WORKING_WIDTH
+    small = grey.resize((WORKING_WIDTH, max(1, round(height / scale))), Image.Resampling.BOX)
+    small = small.filter(ImageFilter.GaussianBlur(0.6))
+    background = small.filter(ImageFilter.BoxBlur(12))
+    return ImageChops.subtract(background, small).point(lambda v: 255 if v > DARKER else 0), scale
 
 
 def _box(region: set[tuple[int, int]], span: float) -> Box:

@@ -25,7 +25,8 @@ from PIL import Image
 
 from archive.errors import _
 from pipeline.correct import correct_page, correct_text_layer
-from pipeline.coverage import InkMap
+from pipeline.coverage import InkMap, Reading
+from pipeline.deskew import Deskewed, deskewed
 from pipeline.discover import SourceKind
 from pipeline.errors import InputError
 from pipeline.hocr import hocr_from_text_layer, mean_confidence, runs_vertically, without_image_path
@@ -206,14 +207,18 @@ def _after_reading(job: PageJob, raster: _Raster, ocr: OcrOutput | None, workdir
                                        or vietnamese_share(again.text) > known + KNOWN_GAIN):
                 image, ocr, confidence, words, rotation = upright, again, better, count, angle
                 read, preview = upright, _preview(image)
-    ocr, unread = _read_all_ink(job, image, read, dpi, workdir, ocr)
+    inked = _read_all_ink(job, image, read, dpi, workdir, ocr)
+    ocr, straight = inked.ocr, inked.straight
     confidence, words = mean_confidence(ocr.hocr)
     width, height = image_size(image)
-    lines = reread_doubtful(ocr.hocr, ocr.text, image, job.ocr, default_model(), workdir, job.correct)
-    page = correct_page(lines.text, lines.hocr, archive_model(job.trusted)) if job.correct else None
-    hocr = page.hocr if page else lines.hocr
+    # a straightened page's lines are read again on it, where a line is a row of it
+    lines = reread_doubtful(ocr.hocr, ocr.text, straight.image if straight else image, job.ocr,
+                            default_model(), workdir, job.correct)
+    placed = straight.placed_back(lines.hocr) if straight else lines.hocr
+    page = correct_page(lines.text, placed, archive_model(job.trusted)) if job.correct else None
+    hocr = page.hocr if page else placed
     text = clean_text(page.text if page else lines.text)
-    if lines.lines:  # Tesseract's own layer holds the first reading
+    if lines.lines or straight:  # Tesseract's own layer holds the first reading, where it read it
         layer = text_layer_from_hocr(hocr, width, height, dpi)
     else:
         layer = correct_text_layer(ocr.pdf, page.corrections) if page else ocr.pdf
@@ -225,28 +230,47 @@ def _after_reading(job: PageJob, raster: _Raster, ocr: OcrOutput | None, workdir
         confidence=confidence, words=words, width=width, height=height, dpi=dpi,
         ocr_engine=job.ocr.version(), ocr_model=job.ocr.model, rotation=rotation,
         corrected=len(page.corrections) if page else 0, ocr_model_sha256=job.ocr.model_sha256(),
-        unread=unread, reading=page.reading if page else None,
+        unread=inked.unread, reading=page.reading if page else None,
     )
 
 
+@dataclass(frozen=True)
+class _Inked:
+    """The reading that leaves least of the page's ink unread, and what it left."""
+
+    ocr: OcrOutput
+    unread: list[list[int]]  # regions (raster boxes), when the page stays doubtful
+    straight: Deskewed | None  # the page read straightened: the reading's boxes are on it
+
+
 def _read_all_ink(job: PageJob, image: Path, read: Path, dpi: int, workdir: Path,
-                  ocr: OcrOutput) -> tuple[OcrOutput, list[list[int]]]:
+                  ocr: OcrOutput) -> _Inked:
     """The reading that leaves least of the page's ink unread: where the first left much
     (pipeline.coverage), the page is read again binarised by local contrast (Sauvola),
-    kept if it covers more without reading less Vietnamese. The regions still unread
-    when the page stays doubtful, for the archivist's report. The ink is judged on the
-    page ``image`` (a scanner's JPEG decodes at a reduced scale), the reading done on
+    then, if still much is unread, straightened (pipeline.deskew); a reading is kept if
+    it covers more without reading less Vietnamese. The ink is judged on the page
+    ``image`` (a scanner's JPEG decodes at a reduced scale), the reading done on
     ``read``, the same page as Tesseract reads it."""
     ink = InkMap.of(image)
-    first = ink.reading(ocr.hocr)
-    if not first.doubtful:
-        return ocr, []
-    again = job.ocr.recognize(read, dpi, workdir, alternatives=job.correct, sauvola=True)
-    second = ink.reading(again.hocr)
+    best, straight = ink.reading(ocr.hocr), None
+    if best.doubtful:
+        again = job.ocr.recognize(read, dpi, workdir, alternatives=job.correct, sauvola=True)
+        reading = ink.reading(again.hocr)
+        if _covers_more(reading, best, again, ocr):
+            ocr, best = again, reading
+    if best.doubtful:
+        turned = deskewed(read, workdir)
+        if turned is not None:
+            again = job.ocr.recognize(turned.image, dpi, workdir, alternatives=job.correct)
+            reading = ink.reading(turned.placed_back(again.hocr))
+            if _covers_more(reading, best, again, ocr):
+                ocr, best, straight = again, reading, turned
+    return _Inked(ocr, [list(box) for box in best.unread] if best.doubtful else [], straight)
+
+
+def _covers_more(reading: Reading, best: Reading, again: OcrOutput, ocr: OcrOutput) -> bool:
     known = vietnamese_share(ocr.text) if ocr.text.split() else 0.0
-    if second.unread_cells < first.unread_cells and vietnamese_share(again.text) >= known - KNOWN_GAIN:
-        ocr, first = again, second
-    return ocr, [list(box) for box in first.unread] if first.doubtful else []
+    return reading.unread_cells < best.unread_cells and vietnamese_share(again.text) >= known - KNOWN_GAIN
 
 
 def vietnamese_share(text: str) -> float:
