@@ -51,6 +51,7 @@ MAX_LINES = 12  # per page: a page of garbage (a photo) is not read line by line
 # are replaced (and the alternatives the diacritic correction weighs are read again too).
 LARGE = 1.3
 UNSURE = 50  # a body word Tesseract's confidence in is under this: its line is read again
+MAX_UNSURE = 4  # such lines per page, besides the headings (each costs 0.1-0.3 s)
 SURER = 30  # words read again, as Vietnamese as the first, must be this much surer (mean)
 SPECK = 0.15  # punctuation whose larger side is this share of the line's letters' height
 TALLER = 1.6  # a word this much taller than its line's others reaches into the next line
@@ -101,6 +102,7 @@ class Reread:
     text: str
     lines: int  # lines whose words changed
 
+
 # a line read alone: the words to keep in its place, or None to keep the first reading
 Judge = Callable[[HocrLineSpan, list[ReadWord]], "list[ReadWord] | None"]
 
@@ -112,8 +114,7 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
     alternatives, as the page's first reading did."""
     spans = line_spans(hocr)
     shares = {s.start: syllable_share(s.text, model) for s in spans}  # each line's, once
-    # a line's height as its words of ordinary height make it (see _cut_box)
-    height = {s.start: _cut_box(s)[3] - _cut_box(s)[1] for s in spans}
+    height = {s.start: _height(s) for s in spans}
     heights = sorted(height[s.start] for s in spans if len(s.words) >= 3)
     large = LARGE * heights[len(heights) // 2] if heights else 0
     # each heading as it stands once corrected: a mark the correction puts right (from the
@@ -125,8 +126,10 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
     # the largest type first: titles are what the cap most often keeps
     doubtful = sorted((s for s in spans if s.start in corrected and _doubtful(corrected[s.start], model)),
                       key=lambda s: s.box[1] - s.box[3])
-    unsure = [s for s in spans if s.start not in headings and any(w.confidence < UNSURE for w in s.words)
-              and not _fragment(s, spans, shares)]
+    # running text only (a stamp's or a seal's garbage reads no better alone), the worst
+    # first: each line read alone costs about a tenth of the page's reading
+    unsure = sorted((s for s in spans if s.start not in headings and not _fragment(s, spans, shares)
+                     and _running_text(s, model)), key=lambda s: min(w.confidence for w in s.words))
 
     def judge(span: HocrLineSpan, words: list[ReadWord]) -> list[ReadWord] | None:
         if span.start in corrected:
@@ -134,7 +137,8 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
             return words if words and _reads_better(new_text, corrected[span.start], model) else None
         return _patched(span.words, words, model)
 
-    new = _read_alone((doubtful + unsure)[:MAX_LINES], image, reader, workdir, alternatives, judge)
+    lines = (doubtful[:MAX_LINES] + unsure[:MAX_UNSURE])
+    new = _read_alone(lines, image, reader, workdir, alternatives, judge, {s.start for s in doubtful})
     changed = []
     for span in spans:
         words = _without_specks(new.get(span.start, span.words))
@@ -142,14 +146,15 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
             changed.append((span, words))
     for k, (span, words) in enumerate(reversed(changed)):
         hocr = hocr[:span.start] + _markup(words, k) + hocr[span.end:]
-    lines = [(s.text, " ".join(w.box.text for w in words)) for s, words in changed]
-    return Reread(hocr, _retext(text, lines), len(changed))
+    changes = [(s.text, " ".join(w.box.text for w in words)) for s, words in changed]
+    return Reread(hocr, _retext(text, changes), len(changed))
 
 
 def _read_alone(spans: list[HocrLineSpan], image: Path, reader: LineReader, workdir: Path,
-                alternatives: bool, judge: Judge) -> dict[int, list[ReadWord]]:
+                alternatives: bool, judge: Judge, twice: set[int]) -> dict[int, list[ReadWord]]:
     """Each line cut out and read alone, the words the judge keeps (placed on the page)
-    by the line's start in the hOCR."""
+    by the line's start in the hOCR; the lines ``twice`` names read again with a white
+    border where the first cut read no better."""
     if not spans:
         return {}
     folder = workdir / "lines"
@@ -187,10 +192,19 @@ def _read_alone(spans: list[HocrLineSpan], image: Path, reader: LineReader, work
                 left_over.append(span)
             else:
                 kept[span.start] = words
-        waiting = left_over
+        waiting = [span for span in left_over if span.start in twice]
         if not waiting:
             break
     return kept
+
+
+def _running_text(span: HocrLineSpan, model: DiacriticModel) -> bool:
+    """A line of running text holding a word Tesseract was unsure of: its other words
+    three or more, and three in four of them Vietnamese syllables."""
+    if all(w.confidence >= UNSURE for w in span.words):
+        return False
+    share, words = syllable_share(" ".join(w.box.text for w in span.words if w.confidence >= UNSURE), model)
+    return words >= 3 and share >= DOUBTFUL_SHARE
 
 
 def _cut_box(span: HocrLineSpan) -> tuple[int, int, int, int]:
@@ -202,6 +216,12 @@ def _cut_box(span: HocrLineSpan) -> tuple[int, int, int, int]:
         return span.box
     ordinary = [b for b in boxes if b.y1 - b.y0 <= TALLER * heights[len(heights) // 2]]
     return (span.box[0], min(b.y0 for b in ordinary), span.box[2], max(b.y1 for b in ordinary))
+
+
+def _height(span: HocrLineSpan) -> int:
+    """The line's height as its words of ordinary height make it."""
+    _, top, _, bottom = _cut_box(span)
+    return bottom - top
 
 
 def _patched(first: list[ReadWord], again: list[ReadWord], model: DiacriticModel) -> list[ReadWord] | None:
