@@ -259,12 +259,12 @@ def _read_all_ink(job: PageJob, image: Path, read: Path, dpi: int, workdir: Path
         if _covers_more(reading, best, again, ocr):
             ocr, best = again, reading
     if best.doubtful:
-        turned = deskewed(read, workdir)
-        if turned is not None:
-            again = job.ocr.recognize(turned.image, dpi, workdir, alternatives=job.correct)
-            reading = ink.reading(turned.placed_back(again.hocr))
+        straightened = deskewed(read, workdir)
+        if straightened is not None:
+            again = job.ocr.recognize(straightened.image, dpi, workdir, alternatives=job.correct)
+            reading = ink.reading(straightened.placed_back(again.hocr))
             if _covers_more(reading, best, again, ocr):
-                ocr, best, straight = again, reading, turned
+                ocr, best, straight = again, reading, straightened
     return _Inked(ocr, [list(box) for box in best.unread] if best.doubtful else [], straight)
 
 
