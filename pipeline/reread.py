@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
+from statistics import median_high
 from typing import Protocol
 
 from PIL import Image, ImageOps
@@ -115,8 +116,8 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
     spans = line_spans(hocr)
     shares = {s.start: syllable_share(s.text, model) for s in spans}  # each line's, once
     height = {s.start: _height(s) for s in spans}
-    heights = sorted(height[s.start] for s in spans if len(s.words) >= 3)
-    large = LARGE * heights[len(heights) // 2] if heights else 0
+    heights = [height[s.start] for s in spans if len(s.words) >= 3]
+    large = LARGE * median_high(heights) if heights else 0
     # each heading as it stands once corrected: a mark the correction puts right (from the
     # alternatives Tesseract saw in the page) is no reason to read the line again
     headings = {s.start for s in spans if height[s.start] >= large or _capitals(s.text)}
@@ -128,8 +129,8 @@ def reread_doubtful(hocr: str, text: str, image: Path, reader: LineReader, model
                       key=lambda s: s.box[1] - s.box[3])
     # running text only (a stamp's or a seal's garbage reads no better alone), the worst
     # first: each line read alone costs about a tenth of the page's reading
-    unsure = sorted((s for s in spans if s.start not in headings and not _fragment(s, spans, shares)
-                     and _running_text(s, model)), key=lambda s: min(w.confidence for w in s.words))
+    unsure = sorted((s for s in spans if s.start not in headings and _running_text(s, model)
+                     and not _fragment(s, spans, shares)), key=lambda s: min(w.confidence for w in s.words))
 
     def judge(span: HocrLineSpan, words: list[ReadWord]) -> list[ReadWord] | None:
         if span.start in corrected:
@@ -211,10 +212,10 @@ def _cut_box(span: HocrLineSpan) -> tuple[int, int, int, int]:
     """The line's box, but no taller than its words of ordinary height: a word merged with
     a speck below it reaches into the next line, and the cut would hold three lines."""
     boxes = [w.box for w in span.words]
-    heights = sorted(b.y1 - b.y0 for b in boxes)
-    if len(heights) < 3:
+    if len(boxes) < 3:
         return span.box
-    ordinary = [b for b in boxes if b.y1 - b.y0 <= TALLER * heights[len(heights) // 2]]
+    tallest = TALLER * median_high(b.y1 - b.y0 for b in boxes)
+    ordinary = [b for b in boxes if b.y1 - b.y0 <= tallest]
     return (span.box[0], min(b.y0 for b in ordinary), span.box[2], max(b.y1 for b in ordinary))
 
 
@@ -289,10 +290,10 @@ def _without_specks(words: list[ReadWord]) -> list[ReadWord]:
     """The line's words less punctuation far smaller than its letters: a speck of the
     scan that Tesseract read as a mark ("chi - bộ", the dash a 2 by 2 pixel dot; a
     printed dash is a quarter of the letters' height long)."""
-    heights = sorted(w.box.y1 - w.box.y0 for w in words if any(c.isalpha() for c in w.box.text))
+    heights = [w.box.y1 - w.box.y0 for w in words if any(c.isalpha() for c in w.box.text)]
     if not heights:
         return words
-    limit = SPECK * heights[len(heights) // 2]
+    limit = SPECK * median_high(heights)
     return [w for w in words if any(c.isalnum() for c in w.box.text)
             or max(w.box.x1 - w.box.x0, w.box.y1 - w.box.y0) > limit]
 
